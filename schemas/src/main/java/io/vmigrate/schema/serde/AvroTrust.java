@@ -13,40 +13,40 @@ import org.apache.avro.util.ClassSecurityValidator.ClassSecurityPredicate;
  */
 public final class AvroTrust {
 
-  /** Generated classes live under this package; nothing else is added to Avro's allow list. */
-  public static final String TRUSTED_PACKAGE_PREFIX = "io.vmigrate.schema.";
+    /** Generated classes live under this package; nothing else is added to Avro's allow list. */
+    public static final String TRUSTED_PACKAGE_PREFIX = "io.vmigrate.schema.";
 
-  private AvroTrust() {}
+    private AvroTrust() {}
 
-  /** Idempotent: adds our packages to whatever predicate is installed globally. */
-  public static synchronized void install() {
-    ClassSecurityPredicate current = ClassSecurityValidator.getGlobal();
-    if (current instanceof VmigrateSchemasTrusted) {
-      return;
-    }
-    ClassSecurityValidator.setGlobal(new VmigrateSchemasTrusted(current));
-  }
-
-  /** Whether {@link #install()} is in force (Avro's global predicate may be replaced by others). */
-  public static boolean isInstalled() {
-    return ClassSecurityValidator.getGlobal() instanceof VmigrateSchemasTrusted;
-  }
-
-  private static final class VmigrateSchemasTrusted implements ClassSecurityPredicate {
-    private final ClassSecurityPredicate delegate;
-
-    VmigrateSchemasTrusted(ClassSecurityPredicate delegate) {
-      this.delegate = delegate;
+    /** Idempotent: adds our packages to whatever predicate is installed globally. */
+    public static synchronized void install() {
+        ClassSecurityPredicate current = ClassSecurityValidator.getGlobal();
+        if (current instanceof VmigrateSchemasTrusted) {
+            return;
+        }
+        ClassSecurityValidator.setGlobal(new VmigrateSchemasTrusted(current));
     }
 
-    @Override
-    public boolean isTrusted(Class<?> clazz) {
-      return clazz.getName().startsWith(TRUSTED_PACKAGE_PREFIX) || delegate.isTrusted(clazz);
+    /** Whether {@link #install()} is in force (Avro's global predicate may be replaced by others). */
+    public static boolean isInstalled() {
+        return ClassSecurityValidator.getGlobal() instanceof VmigrateSchemasTrusted;
     }
 
-    @Override
-    public void forbiddenClass(String className) {
-      delegate.forbiddenClass(className);
+    private static final class VmigrateSchemasTrusted implements ClassSecurityPredicate {
+        private final ClassSecurityPredicate delegate;
+
+        VmigrateSchemasTrusted(ClassSecurityPredicate delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public boolean isTrusted(Class<?> clazz) {
+            return clazz.getName().startsWith(TRUSTED_PACKAGE_PREFIX) || delegate.isTrusted(clazz);
+        }
+
+        @Override
+        public void forbiddenClass(String className) {
+            delegate.forbiddenClass(className);
+        }
     }
-  }
 }

@@ -42,93 +42,93 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class ProtocolSchemas {
 
-  public static final String HISTORY_ROOT = "avro-history/";
-  public static final String HISTORY_INDEX = HISTORY_ROOT + "index.txt";
+    public static final String HISTORY_ROOT = "avro-history/";
+    public static final String HISTORY_INDEX = HISTORY_ROOT + "index.txt";
 
-  /** Records that are single-object encoded on their own: topic values and envelope bodies. */
-  public static final List<Class<? extends SpecificRecord>> TOP_LEVEL_RECORDS = List.of(
-      MigrationRequested.class,
-      MigrationRejected.class,
-      SignedEnvelope.class,
-      MigrateOut.class,
-      CreateTargetVm.class,
-      DeliverVmKey.class,
-      ForwardedVmAttestation.class,
-      DeregisterVm.class,
-      AbortMigration.class,
-      TargetVmCreated.class,
-      KeyInstallReply.class,
-      VmAttestation.class,
-      MigrationCompleted.class,
-      VmDeregistered.class,
-      AbortAcknowledged.class,
-      CommandRefused.class,
-      SecurityAlert.class,
-      AuditRecord.class,
-      TrustRegistryEntry.class,
-      VmInventoryEntry.class);
+    /** Records that are single-object encoded on their own: topic values and envelope bodies. */
+    public static final List<Class<? extends SpecificRecord>> TOP_LEVEL_RECORDS = List.of(
+            MigrationRequested.class,
+            MigrationRejected.class,
+            SignedEnvelope.class,
+            MigrateOut.class,
+            CreateTargetVm.class,
+            DeliverVmKey.class,
+            ForwardedVmAttestation.class,
+            DeregisterVm.class,
+            AbortMigration.class,
+            TargetVmCreated.class,
+            KeyInstallReply.class,
+            VmAttestation.class,
+            MigrationCompleted.class,
+            VmDeregistered.class,
+            AbortAcknowledged.class,
+            CommandRefused.class,
+            SecurityAlert.class,
+            AuditRecord.class,
+            TrustRegistryEntry.class,
+            VmInventoryEntry.class);
 
-  private static final SchemaStore.Cache STORE = buildStore();
+    private static final SchemaStore.Cache STORE = buildStore();
 
-  private ProtocolSchemas() {}
+    private ProtocolSchemas() {}
 
-  /** Resolves a single-object fingerprint to the writer's schema, current or historical. */
-  public static SchemaStore store() {
-    return STORE;
-  }
-
-  /** The schema compiled into a generated class. */
-  public static Schema currentSchema(Class<? extends SpecificRecord> type) {
-    AvroTrust.install();
-    return SpecificData.get().getSchema(type);
-  }
-
-  /** CRC-64-AVRO fingerprint, as used by single-object encoding. */
-  public static long fingerprint(Schema schema) {
-    return SchemaNormalization.parsingFingerprint64(schema);
-  }
-
-  /** Every released schema version, parsed from the history resources. */
-  public static List<Schema> releasedSchemas() {
-    List<Schema> schemas = new ArrayList<>();
-    for (String path : readIndex()) {
-      try (InputStream in = resource(HISTORY_ROOT + path)) {
-        schemas.add(new Schema.Parser().parse(in));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read released schema " + path, e);
-      }
+    /** Resolves a single-object fingerprint to the writer's schema, current or historical. */
+    public static SchemaStore store() {
+        return STORE;
     }
-    return schemas;
-  }
 
-  private static SchemaStore.Cache buildStore() {
-    AvroTrust.install();
-    SchemaStore.Cache cache = new SchemaStore.Cache();
-    releasedSchemas().forEach(cache::addSchema);
-    TOP_LEVEL_RECORDS.forEach(type -> cache.addSchema(currentSchema(type)));
-    return cache;
-  }
+    /** The schema compiled into a generated class. */
+    public static Schema currentSchema(Class<? extends SpecificRecord> type) {
+        AvroTrust.install();
+        return SpecificData.get().getSchema(type);
+    }
 
-  private static List<String> readIndex() {
-    try (InputStream in = resource(HISTORY_INDEX)) {
-      List<String> paths = new ArrayList<>();
-      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-        String trimmed = line.strip();
-        if (!trimmed.isEmpty() && !trimmed.startsWith("#")) {
-          paths.add(trimmed);
+    /** CRC-64-AVRO fingerprint, as used by single-object encoding. */
+    public static long fingerprint(Schema schema) {
+        return SchemaNormalization.parsingFingerprint64(schema);
+    }
+
+    /** Every released schema version, parsed from the history resources. */
+    public static List<Schema> releasedSchemas() {
+        List<Schema> schemas = new ArrayList<>();
+        for (String path : readIndex()) {
+            try (InputStream in = resource(HISTORY_ROOT + path)) {
+                schemas.add(new Schema.Parser().parse(in));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read released schema " + path, e);
+            }
         }
-      }
-      return paths;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + HISTORY_INDEX, e);
+        return schemas;
     }
-  }
 
-  private static InputStream resource(String path) {
-    InputStream in = ProtocolSchemas.class.getClassLoader().getResourceAsStream(path);
-    if (in == null) {
-      throw new IllegalStateException("missing schema resource " + path);
+    private static SchemaStore.Cache buildStore() {
+        AvroTrust.install();
+        SchemaStore.Cache cache = new SchemaStore.Cache();
+        releasedSchemas().forEach(cache::addSchema);
+        TOP_LEVEL_RECORDS.forEach(type -> cache.addSchema(currentSchema(type)));
+        return cache;
     }
-    return in;
-  }
+
+    private static List<String> readIndex() {
+        try (InputStream in = resource(HISTORY_INDEX)) {
+            List<String> paths = new ArrayList<>();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                String trimmed = line.strip();
+                if (!trimmed.isEmpty() && !trimmed.startsWith("#")) {
+                    paths.add(trimmed);
+                }
+            }
+            return paths;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + HISTORY_INDEX, e);
+        }
+    }
+
+    private static InputStream resource(String path) {
+        InputStream in = ProtocolSchemas.class.getClassLoader().getResourceAsStream(path);
+        if (in == null) {
+            throw new IllegalStateException("missing schema resource " + path);
+        }
+        return in;
+    }
 }

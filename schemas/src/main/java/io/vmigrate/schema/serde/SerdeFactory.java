@@ -10,7 +10,7 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public interface SerdeFactory {
 
-  WireFormat wireFormat();
+    WireFormat wireFormat();
 
-  <T extends SpecificRecord> Serde<T> serde(Class<T> type);
+    <T extends SpecificRecord> Serde<T> serde(Class<T> type);
 }

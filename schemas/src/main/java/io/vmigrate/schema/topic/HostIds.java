@@ -8,19 +8,19 @@ import java.util.regex.Pattern;
  */
 public final class HostIds {
 
-  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
+    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
 
-  private HostIds() {}
+    private HostIds() {}
 
-  public static String requireValid(String hostId) {
-    if (hostId == null || !VALID.matcher(hostId).matches()) {
-      throw new IllegalArgumentException(
-          "invalid host id '" + hostId + "': use 1-63 letters, digits or '-', starting with a letter or digit");
+    public static String requireValid(String hostId) {
+        if (hostId == null || !VALID.matcher(hostId).matches()) {
+            throw new IllegalArgumentException(
+                    "invalid host id '" + hostId + "': use 1-63 letters, digits or '-', starting with a letter or digit");
+        }
+        return hostId;
     }
-    return hostId;
-  }
 
-  public static boolean isValid(String hostId) {
-    return hostId != null && VALID.matcher(hostId).matches();
-  }
+    public static boolean isValid(String hostId) {
+        return hostId != null && VALID.matcher(hostId).matches();
+    }
 }

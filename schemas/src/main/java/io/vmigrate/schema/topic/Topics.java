@@ -24,104 +24,104 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public final class Topics {
 
-  public static final String MIGRATION_REQUESTS = "migration.requests";
-  public static final String MIGRATION_REJECTIONS = "migration.rejections";
-  public static final String HOST_EVENTS = "host.events";
-  public static final String MIGRATION_AUDIT = "migration.audit";
-  public static final String TRUST_REGISTRY = "trust.registry";
-  public static final String VM_INVENTORY = "vm.inventory";
-  public static final String SECURITY_ALERTS = "security.alerts";
-  public static final String DEAD_LETTER = "vmigrate.dead-letter";
+    public static final String MIGRATION_REQUESTS = "migration.requests";
+    public static final String MIGRATION_REJECTIONS = "migration.rejections";
+    public static final String HOST_EVENTS = "host.events";
+    public static final String MIGRATION_AUDIT = "migration.audit";
+    public static final String TRUST_REGISTRY = "trust.registry";
+    public static final String VM_INVENTORY = "vm.inventory";
+    public static final String SECURITY_ALERTS = "security.alerts";
+    public static final String DEAD_LETTER = "vmigrate.dead-letter";
 
-  private static final String HOST_COMMANDS_PREFIX = "host.";
-  private static final String HOST_COMMANDS_SUFFIX = ".commands";
-  /** Matches every per-host command topic; group 1 is the host id. */
-  public static final Pattern HOST_COMMANDS_PATTERN = Pattern.compile("host\\.([A-Za-z0-9][A-Za-z0-9-]{0,62})\\.commands");
+    private static final String HOST_COMMANDS_PREFIX = "host.";
+    private static final String HOST_COMMANDS_SUFFIX = ".commands";
+    /** Matches every per-host command topic; group 1 is the host id. */
+    public static final Pattern HOST_COMMANDS_PATTERN = Pattern.compile("host\\.([A-Za-z0-9][A-Za-z0-9-]{0,62})\\.commands");
 
-  private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
-  private static final Map<String, String> RETAINED = Map.of("retention.ms", "-1");
+    private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
+    private static final Map<String, String> RETAINED = Map.of("retention.ms", "-1");
 
-  private final SerdeFactory serdes;
-  private final Serde<String> keys = Serdes.String();
+    private final SerdeFactory serdes;
+    private final Serde<String> keys = Serdes.String();
 
-  private final Topic<String, MigrationRequested> migrationRequests;
-  private final Topic<String, MigrationRejected> migrationRejections;
-  private final Topic<String, SignedEnvelope> hostEvents;
-  private final Topic<String, AuditRecord> migrationAudit;
-  private final Topic<String, TrustRegistryEntry> trustRegistry;
-  private final Topic<String, VmInventoryEntry> vmInventory;
-  private final Topic<String, SecurityAlert> securityAlerts;
-  private final Topic<byte[], byte[]> deadLetter;
+    private final Topic<String, MigrationRequested> migrationRequests;
+    private final Topic<String, MigrationRejected> migrationRejections;
+    private final Topic<String, SignedEnvelope> hostEvents;
+    private final Topic<String, AuditRecord> migrationAudit;
+    private final Topic<String, TrustRegistryEntry> trustRegistry;
+    private final Topic<String, VmInventoryEntry> vmInventory;
+    private final Topic<String, SecurityAlert> securityAlerts;
+    private final Topic<byte[], byte[]> deadLetter;
 
-  public Topics(SerdeFactory serdes) {
-    this.serdes = serdes;
-    this.migrationRequests = new Topic<>(MIGRATION_REQUESTS, keys, serdes.serde(MigrationRequested.class), Map.of());
-    this.migrationRejections = new Topic<>(MIGRATION_REJECTIONS, keys, serdes.serde(MigrationRejected.class), Map.of());
-    this.hostEvents = new Topic<>(HOST_EVENTS, keys, serdes.serde(SignedEnvelope.class), Map.of());
-    // The audit trail is evidence: kept forever unless an operator decides otherwise.
-    this.migrationAudit = new Topic<>(MIGRATION_AUDIT, keys, serdes.serde(AuditRecord.class), RETAINED);
-    this.trustRegistry = new Topic<>(TRUST_REGISTRY, keys, serdes.serde(TrustRegistryEntry.class), COMPACTED);
-    this.vmInventory = new Topic<>(VM_INVENTORY, keys, serdes.serde(VmInventoryEntry.class), COMPACTED);
-    this.securityAlerts = new Topic<>(SECURITY_ALERTS, keys, serdes.serde(SecurityAlert.class), RETAINED);
-    this.deadLetter = new Topic<>(DEAD_LETTER, Serdes.ByteArray(), Serdes.ByteArray(), RETAINED);
-  }
+    public Topics(SerdeFactory serdes) {
+        this.serdes = serdes;
+        this.migrationRequests = new Topic<>(MIGRATION_REQUESTS, keys, serdes.serde(MigrationRequested.class), Map.of());
+        this.migrationRejections = new Topic<>(MIGRATION_REJECTIONS, keys, serdes.serde(MigrationRejected.class), Map.of());
+        this.hostEvents = new Topic<>(HOST_EVENTS, keys, serdes.serde(SignedEnvelope.class), Map.of());
+        // The audit trail is evidence: kept forever unless an operator decides otherwise.
+        this.migrationAudit = new Topic<>(MIGRATION_AUDIT, keys, serdes.serde(AuditRecord.class), RETAINED);
+        this.trustRegistry = new Topic<>(TRUST_REGISTRY, keys, serdes.serde(TrustRegistryEntry.class), COMPACTED);
+        this.vmInventory = new Topic<>(VM_INVENTORY, keys, serdes.serde(VmInventoryEntry.class), COMPACTED);
+        this.securityAlerts = new Topic<>(SECURITY_ALERTS, keys, serdes.serde(SecurityAlert.class), RETAINED);
+        this.deadLetter = new Topic<>(DEAD_LETTER, Serdes.ByteArray(), Serdes.ByteArray(), RETAINED);
+    }
 
-  /** Topics with the default wire format. */
-  public static Topics withDefaultWireFormat() {
-    return new Topics(WireFormat.DEFAULT.serdeFactory());
-  }
+    /** Topics with the default wire format. */
+    public static Topics withDefaultWireFormat() {
+        return new Topics(WireFormat.DEFAULT.serdeFactory());
+    }
 
-  public Topic<String, MigrationRequested> migrationRequests() {
-    return migrationRequests;
-  }
+    public Topic<String, MigrationRequested> migrationRequests() {
+        return migrationRequests;
+    }
 
-  public Topic<String, MigrationRejected> migrationRejections() {
-    return migrationRejections;
-  }
+    public Topic<String, MigrationRejected> migrationRejections() {
+        return migrationRejections;
+    }
 
-  public Topic<String, SignedEnvelope> hostEvents() {
-    return hostEvents;
-  }
+    public Topic<String, SignedEnvelope> hostEvents() {
+        return hostEvents;
+    }
 
-  public Topic<String, AuditRecord> migrationAudit() {
-    return migrationAudit;
-  }
+    public Topic<String, AuditRecord> migrationAudit() {
+        return migrationAudit;
+    }
 
-  public Topic<String, TrustRegistryEntry> trustRegistry() {
-    return trustRegistry;
-  }
+    public Topic<String, TrustRegistryEntry> trustRegistry() {
+        return trustRegistry;
+    }
 
-  public Topic<String, VmInventoryEntry> vmInventory() {
-    return vmInventory;
-  }
+    public Topic<String, VmInventoryEntry> vmInventory() {
+        return vmInventory;
+    }
 
-  public Topic<String, SecurityAlert> securityAlerts() {
-    return securityAlerts;
-  }
+    public Topic<String, SecurityAlert> securityAlerts() {
+        return securityAlerts;
+    }
 
-  /** Records that could not be processed, with the reason and their origin in headers. */
-  public Topic<byte[], byte[]> deadLetter() {
-    return deadLetter;
-  }
+    /** Records that could not be processed, with the reason and their origin in headers. */
+    public Topic<byte[], byte[]> deadLetter() {
+        return deadLetter;
+    }
 
-  /** The command topic of one host: {@code host.<hostId>.commands}, signed envelopes keyed by VM id. */
-  public Topic<String, SignedEnvelope> hostCommands(String hostId) {
-    return new Topic<>(hostCommandsTopicName(hostId), keys, serdes.serde(SignedEnvelope.class), Map.of());
-  }
+    /** The command topic of one host: {@code host.<hostId>.commands}, signed envelopes keyed by VM id. */
+    public Topic<String, SignedEnvelope> hostCommands(String hostId) {
+        return new Topic<>(hostCommandsTopicName(hostId), keys, serdes.serde(SignedEnvelope.class), Map.of());
+    }
 
-  public static String hostCommandsTopicName(String hostId) {
-    return HOST_COMMANDS_PREFIX + HostIds.requireValid(hostId) + HOST_COMMANDS_SUFFIX;
-  }
+    public static String hostCommandsTopicName(String hostId) {
+        return HOST_COMMANDS_PREFIX + HostIds.requireValid(hostId) + HOST_COMMANDS_SUFFIX;
+    }
 
-  /** The host id of a per-host command topic, or empty for any other topic name. */
-  public static Optional<String> hostIdOfCommandTopic(String topicName) {
-    Matcher matcher = HOST_COMMANDS_PATTERN.matcher(topicName);
-    return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
-  }
+    /** The host id of a per-host command topic, or empty for any other topic name. */
+    public static Optional<String> hostIdOfCommandTopic(String topicName) {
+        Matcher matcher = HOST_COMMANDS_PATTERN.matcher(topicName);
+        return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
+    }
 
-  /** The shared topics (not the per-host command topics), e.g. to create them at start. */
-  public List<Topic<?, ?>> sharedTopics() {
-    return List.of(migrationRequests, migrationRejections, hostEvents, migrationAudit, trustRegistry,
-        vmInventory, securityAlerts, deadLetter);
-  }
+    /** The shared topics (not the per-host command topics), e.g. to create them at start. */
+    public List<Topic<?, ?>> sharedTopics() {
+        return List.of(migrationRequests, migrationRejections, hostEvents, migrationAudit, trustRegistry,
+                vmInventory, securityAlerts, deadLetter);
+    }
 }

@@ -19,112 +19,112 @@ import org.junit.jupiter.api.Test;
 
 class SingleObjectCodecTest {
 
-  private static final Instant AT = Instant.ofEpochMilli(1_790_000_000_000L);
+    private static final Instant AT = Instant.ofEpochMilli(1_790_000_000_000L);
 
-  private static MigrationRequested request() {
-    return MigrationRequested.newBuilder()
-        .setMigrationId("m-1").setVmId("vm-1").setSourceHostId("h1").setDestinationHostId("h2")
-        .setRequestedBy("operator").setRequestedAt(AT).setDeadline(AT.plusSeconds(60))
-        .build();
-  }
-
-  @Test
-  void roundTripsWithTheSingleObjectMarkerAndFingerprint() {
-    var codec = SingleObjectCodec.of(MigrationRequested.class);
-    byte[] bytes = codec.encode(request());
-
-    assertThat(bytes[0]).isEqualTo((byte) 0xC3);
-    assertThat(bytes[1]).isEqualTo((byte) 0x01);
-    long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-    assertThat(fingerprint).isEqualTo(ProtocolSchemas.fingerprint(MigrationRequested.getClassSchema()));
-    assertThat(codec.decode(bytes)).isEqualTo(request());
-  }
-
-  @Test
-  void decodesARecordWrittenWithTheReleasedVersion1Schema() throws Exception {
-    Schema v1;
-    try (InputStream in = getClass().getClassLoader()
-        .getResourceAsStream("avro-history/io.vmigrate.schema.request.MigrationRequested/v1.avsc")) {
-      v1 = new Schema.Parser().parse(in);
+    private static MigrationRequested request() {
+        return MigrationRequested.newBuilder()
+                .setMigrationId("m-1").setVmId("vm-1").setSourceHostId("h1").setDestinationHostId("h2")
+                .setRequestedBy("operator").setRequestedAt(AT).setDeadline(AT.plusSeconds(60))
+                .build();
     }
-    assertThat(v1.getField("deadline")).isNull();
-    GenericRecord old = new GenericData.Record(v1);
-    old.put("migrationId", "m-old");
-    old.put("vmId", "vm-7");
-    old.put("sourceHostId", "h1");
-    old.put("destinationHostId", "h3");
-    old.put("requestedBy", "ops");
-    old.put("requestedAt", AT.toEpochMilli());
-    ByteBuffer written = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
-    byte[] bytes = new byte[written.remaining()];
-    written.get(bytes);
 
-    MigrationRequested decoded = SingleObjectCodec.of(MigrationRequested.class).decode(bytes);
+    @Test
+    void roundTripsWithTheSingleObjectMarkerAndFingerprint() {
+        var codec = SingleObjectCodec.of(MigrationRequested.class);
+        byte[] bytes = codec.encode(request());
 
-    assertThat(decoded.getMigrationId()).isEqualTo("m-old");
-    assertThat(decoded.getVmId()).isEqualTo("vm-7");
-    assertThat(decoded.getRequestedAt()).isEqualTo(AT);
-    assertThat(decoded.getDeadline()).as("field added in v2 takes its default").isNull();
-  }
-
-  @Test
-  void refusesAnUnknownFingerprint() {
-    byte[] bytes = SingleObjectCodec.of(MigrationRequested.class).encode(request());
-    bytes[5] ^= 0x01;
-    assertThatThrownBy(() -> SingleObjectCodec.of(MigrationRequested.class).decode(bytes))
-        .isInstanceOf(SingleObjectCodec.CodecException.class)
-        .hasMessageContaining("unknown writer schema fingerprint");
-  }
-
-  @Test
-  void refusesAMissingMarker() {
-    byte[] bytes = SingleObjectCodec.of(MigrationRequested.class).encode(request());
-    bytes[0] = 0;
-    assertThatThrownBy(() -> SingleObjectCodec.of(MigrationRequested.class).decode(bytes))
-        .isInstanceOf(SingleObjectCodec.CodecException.class)
-        .hasMessageContaining("marker");
-  }
-
-  @Test
-  void refusesTruncationAndTrailingBytes() {
-    var codec = SingleObjectCodec.of(MigrationRequested.class);
-    byte[] bytes = codec.encode(request());
-    for (int length = 0; length < bytes.length; length++) {
-      byte[] truncated = Arrays.copyOf(bytes, length);
-      assertThatThrownBy(() -> codec.decode(truncated)).isInstanceOf(SingleObjectCodec.CodecException.class);
+        assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+        assertThat(bytes[1]).isEqualTo((byte) 0x01);
+        long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        assertThat(fingerprint).isEqualTo(ProtocolSchemas.fingerprint(MigrationRequested.getClassSchema()));
+        assertThat(codec.decode(bytes)).isEqualTo(request());
     }
-    byte[] longer = Arrays.copyOf(bytes, bytes.length + 1);
-    assertThatThrownBy(() -> codec.decode(longer))
-        .isInstanceOf(SingleObjectCodec.CodecException.class)
-        .hasMessageContaining("trailing");
-  }
 
-  @Test
-  void refusesARecordOfAnotherType() {
-    byte[] rejected = SingleObjectCodec.of(MigrationRejected.class).encode(MigrationRejected.newBuilder()
-        .setMigrationId("m").setVmId("vm").setReason(RefusalReason.VM_UNKNOWN).setDetail("d").setRejectedAt(AT).build());
-    assertThatThrownBy(() -> SingleObjectCodec.of(MigrationRequested.class).decode(rejected))
-        .isInstanceOf(SingleObjectCodec.CodecException.class)
-        .hasMessageContaining("expected io.vmigrate.schema.request.MigrationRequested");
-  }
+    @Test
+    void decodesARecordWrittenWithTheReleasedVersion1Schema() throws Exception {
+        Schema v1;
+        try (InputStream in = getClass().getClassLoader()
+                .getResourceAsStream("avro-history/io.vmigrate.schema.request.MigrationRequested/v1.avsc")) {
+            v1 = new Schema.Parser().parse(in);
+        }
+        assertThat(v1.getField("deadline")).isNull();
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("migrationId", "m-old");
+        old.put("vmId", "vm-7");
+        old.put("sourceHostId", "h1");
+        old.put("destinationHostId", "h3");
+        old.put("requestedBy", "ops");
+        old.put("requestedAt", AT.toEpochMilli());
+        ByteBuffer written = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+        byte[] bytes = new byte[written.remaining()];
+        written.get(bytes);
 
-  @Test
-  void kafkaSerdeKeepsNullsAndNamesTheTopicOnFailure() {
-    var serde = WireFormat.DEFAULT.serdeFactory().serde(MigrationRequested.class);
-    assertThat(serde.serializer().serialize("t", null)).isNull();
-    assertThat(serde.deserializer().deserialize("t", null)).isNull();
-    assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", request()))).isEqualTo(request());
-    assertThatThrownBy(() -> serde.deserializer().deserialize("migration.requests", new byte[] {1, 2, 3}))
-        .isInstanceOf(SerializationException.class)
-        .hasMessageContaining("migration.requests");
-  }
+        MigrationRequested decoded = SingleObjectCodec.of(MigrationRequested.class).decode(bytes);
 
-  @Test
-  void wireFormatIsChosenByName() {
-    assertThat(WireFormat.parse("single-object")).isEqualTo(WireFormat.SINGLE_OBJECT);
-    assertThatThrownBy(() -> WireFormat.parse("protobuf"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining(WireFormat.CONFIG)
-        .hasMessageContaining("single-object");
-  }
+        assertThat(decoded.getMigrationId()).isEqualTo("m-old");
+        assertThat(decoded.getVmId()).isEqualTo("vm-7");
+        assertThat(decoded.getRequestedAt()).isEqualTo(AT);
+        assertThat(decoded.getDeadline()).as("field added in v2 takes its default").isNull();
+    }
+
+    @Test
+    void refusesAnUnknownFingerprint() {
+        byte[] bytes = SingleObjectCodec.of(MigrationRequested.class).encode(request());
+        bytes[5] ^= 0x01;
+        assertThatThrownBy(() -> SingleObjectCodec.of(MigrationRequested.class).decode(bytes))
+                .isInstanceOf(SingleObjectCodec.CodecException.class)
+                .hasMessageContaining("unknown writer schema fingerprint");
+    }
+
+    @Test
+    void refusesAMissingMarker() {
+        byte[] bytes = SingleObjectCodec.of(MigrationRequested.class).encode(request());
+        bytes[0] = 0;
+        assertThatThrownBy(() -> SingleObjectCodec.of(MigrationRequested.class).decode(bytes))
+                .isInstanceOf(SingleObjectCodec.CodecException.class)
+                .hasMessageContaining("marker");
+    }
+
+    @Test
+    void refusesTruncationAndTrailingBytes() {
+        var codec = SingleObjectCodec.of(MigrationRequested.class);
+        byte[] bytes = codec.encode(request());
+        for (int length = 0; length < bytes.length; length++) {
+            byte[] truncated = Arrays.copyOf(bytes, length);
+            assertThatThrownBy(() -> codec.decode(truncated)).isInstanceOf(SingleObjectCodec.CodecException.class);
+        }
+        byte[] longer = Arrays.copyOf(bytes, bytes.length + 1);
+        assertThatThrownBy(() -> codec.decode(longer))
+                .isInstanceOf(SingleObjectCodec.CodecException.class)
+                .hasMessageContaining("trailing");
+    }
+
+    @Test
+    void refusesARecordOfAnotherType() {
+        byte[] rejected = SingleObjectCodec.of(MigrationRejected.class).encode(MigrationRejected.newBuilder()
+                .setMigrationId("m").setVmId("vm").setReason(RefusalReason.VM_UNKNOWN).setDetail("d").setRejectedAt(AT).build());
+        assertThatThrownBy(() -> SingleObjectCodec.of(MigrationRequested.class).decode(rejected))
+                .isInstanceOf(SingleObjectCodec.CodecException.class)
+                .hasMessageContaining("expected io.vmigrate.schema.request.MigrationRequested");
+    }
+
+    @Test
+    void kafkaSerdeKeepsNullsAndNamesTheTopicOnFailure() {
+        var serde = WireFormat.DEFAULT.serdeFactory().serde(MigrationRequested.class);
+        assertThat(serde.serializer().serialize("t", null)).isNull();
+        assertThat(serde.deserializer().deserialize("t", null)).isNull();
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", request()))).isEqualTo(request());
+        assertThatThrownBy(() -> serde.deserializer().deserialize("migration.requests", new byte[] {1, 2, 3}))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("migration.requests");
+    }
+
+    @Test
+    void wireFormatIsChosenByName() {
+        assertThat(WireFormat.parse("single-object")).isEqualTo(WireFormat.SINGLE_OBJECT);
+        assertThatThrownBy(() -> WireFormat.parse("protobuf"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(WireFormat.CONFIG)
+                .hasMessageContaining("single-object");
+    }
 }

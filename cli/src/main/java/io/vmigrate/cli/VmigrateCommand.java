@@ -1,0 +1,13 @@
+package io.vmigrate.cli;
+
+import picocli.CommandLine.Command;
+
+/** The command tree. */
+@Command(
+        name = "vmigrate",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Moves virtual machines between hosts without exposing their vTCM keys, orchestrated on Apache Kafka.",
+        subcommands = {UpCommand.class})
+final class VmigrateCommand {
+}
