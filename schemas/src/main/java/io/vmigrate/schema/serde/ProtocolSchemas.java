@@ -2,6 +2,8 @@ package io.vmigrate.schema.serde;
 
 import io.vmigrate.schema.alert.SecurityAlert;
 import io.vmigrate.schema.audit.AuditRecord;
+import io.vmigrate.schema.center.MigrationState;
+import io.vmigrate.schema.center.VaultedVmKey;
 import io.vmigrate.schema.command.AbortMigration;
 import io.vmigrate.schema.command.CreateTargetVm;
 import io.vmigrate.schema.command.DeliverVmKey;
@@ -10,6 +12,8 @@ import io.vmigrate.schema.command.ForwardedVmAttestation;
 import io.vmigrate.schema.command.MigrateOut;
 import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
+import io.vmigrate.schema.inventory.VmRegistrationRequested;
+import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.reply.AbortAcknowledged;
 import io.vmigrate.schema.reply.CommandRefused;
@@ -20,6 +24,19 @@ import io.vmigrate.schema.reply.VmAttestation;
 import io.vmigrate.schema.reply.VmDeregistered;
 import io.vmigrate.schema.request.MigrationRejected;
 import io.vmigrate.schema.request.MigrationRequested;
+import io.vmigrate.schema.securezone.Abort;
+import io.vmigrate.schema.securezone.AttestVm;
+import io.vmigrate.schema.securezone.CheckAttestation;
+import io.vmigrate.schema.securezone.Deregister;
+import io.vmigrate.schema.securezone.GetIdentity;
+import io.vmigrate.schema.securezone.InstallVmKey;
+import io.vmigrate.schema.securezone.OpenCommand;
+import io.vmigrate.schema.securezone.Provision;
+import io.vmigrate.schema.securezone.ReportCompletion;
+import io.vmigrate.schema.securezone.SecureZoneRequest;
+import io.vmigrate.schema.securezone.SecureZoneResponse;
+import io.vmigrate.schema.securezone.SessionChallenge;
+import io.vmigrate.schema.securezone.SignReply;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -66,7 +83,24 @@ public final class ProtocolSchemas {
             SecurityAlert.class,
             AuditRecord.class,
             TrustRegistryEntry.class,
-            VmInventoryEntry.class);
+            VmInventoryEntry.class,
+            HostEnrollmentRequested.class,
+            VmRegistrationRequested.class,
+            MigrationState.class,
+            VaultedVmKey.class,
+            SessionChallenge.class,
+            SecureZoneRequest.class,
+            SecureZoneResponse.class,
+            Provision.class,
+            GetIdentity.class,
+            OpenCommand.class,
+            InstallVmKey.class,
+            AttestVm.class,
+            CheckAttestation.class,
+            ReportCompletion.class,
+            Deregister.class,
+            Abort.class,
+            SignReply.class);
 
     private static final SchemaStore.Cache STORE = buildStore();
 

@@ -4,6 +4,8 @@ import io.vmigrate.schema.alert.SecurityAlert;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
+import io.vmigrate.schema.inventory.VmRegistrationRequested;
+import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.request.MigrationRejected;
 import io.vmigrate.schema.request.MigrationRequested;
@@ -32,6 +34,8 @@ public final class Topics {
     public static final String VM_INVENTORY = "vm.inventory";
     public static final String SECURITY_ALERTS = "security.alerts";
     public static final String DEAD_LETTER = "vmigrate.dead-letter";
+    public static final String HOST_ENROLLMENTS = "host.enrollments";
+    public static final String VM_REGISTRATIONS = "vm.registrations";
 
     private static final String HOST_COMMANDS_PREFIX = "host.";
     private static final String HOST_COMMANDS_SUFFIX = ".commands";
@@ -52,6 +56,8 @@ public final class Topics {
     private final Topic<String, VmInventoryEntry> vmInventory;
     private final Topic<String, SecurityAlert> securityAlerts;
     private final Topic<byte[], byte[]> deadLetter;
+    private final Topic<String, HostEnrollmentRequested> hostEnrollments;
+    private final Topic<String, VmRegistrationRequested> vmRegistrations;
 
     public Topics(SerdeFactory serdes) {
         this.serdes = serdes;
@@ -64,6 +70,8 @@ public final class Topics {
         this.vmInventory = new Topic<>(VM_INVENTORY, keys, serdes.serde(VmInventoryEntry.class), COMPACTED);
         this.securityAlerts = new Topic<>(SECURITY_ALERTS, keys, serdes.serde(SecurityAlert.class), RETAINED);
         this.deadLetter = new Topic<>(DEAD_LETTER, Serdes.ByteArray(), Serdes.ByteArray(), RETAINED);
+        this.hostEnrollments = new Topic<>(HOST_ENROLLMENTS, keys, serdes.serde(HostEnrollmentRequested.class), RETAINED);
+        this.vmRegistrations = new Topic<>(VM_REGISTRATIONS, keys, serdes.serde(VmRegistrationRequested.class), Map.of());
     }
 
     /** Topics with the default wire format. */
@@ -104,6 +112,16 @@ public final class Topics {
         return deadLetter;
     }
 
+    /** Hosts ask to be enrolled here (key: host id); the center answers on {@link #trustRegistry()}. */
+    public Topic<String, HostEnrollmentRequested> hostEnrollments() {
+        return hostEnrollments;
+    }
+
+    /** VMs present on a host ask for their initial binding here (key: VM id, co-partitioned with requests). */
+    public Topic<String, VmRegistrationRequested> vmRegistrations() {
+        return vmRegistrations;
+    }
+
     /** The command topic of one host: {@code host.<hostId>.commands}, signed envelopes keyed by VM id. */
     public Topic<String, SignedEnvelope> hostCommands(String hostId) {
         return new Topic<>(hostCommandsTopicName(hostId), keys, serdes.serde(SignedEnvelope.class), Map.of());
@@ -122,6 +140,6 @@ public final class Topics {
     /** The shared topics (not the per-host command topics), e.g. to create them at start. */
     public List<Topic<?, ?>> sharedTopics() {
         return List.of(migrationRequests, migrationRejections, hostEvents, migrationAudit, trustRegistry,
-                vmInventory, securityAlerts, deadLetter);
+                vmInventory, securityAlerts, deadLetter, hostEnrollments, vmRegistrations);
     }
 }
