@@ -1,0 +1,268 @@
+package io.vmigrate.securezone;
+
+import io.vmigrate.securezone.ZoneState.KeyInstalled;
+import io.vmigrate.securezone.ZoneState.MigrationVm;
+import io.vmigrate.securezone.ZoneState.Pins;
+import io.vmigrate.securezone.ZoneState.ReplayEntry;
+import io.vmigrate.trust.KeyPurpose;
+import io.vmigrate.trust.PublicKeyHandle;
+import io.vmigrate.trust.Suite;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.zip.CRC32;
+
+/**
+ * The zone's state as one snapshot file, replaced on every change: written to a temp file in the
+ * same directory, fsynced, atomically renamed over the old one, directory fsynced. A kill -9 leaves
+ * either the old or the new snapshot, never a mix, and nothing is answered before the rename is
+ * durable. A snapshot (rather than an append-only log) also means a destroyed VM key's sealed bytes
+ * leave the disk with the next write instead of lingering in log history.
+ *
+ * <p>Layout: magic, version, suite, host id, then the sections of {@link ZoneState}, then a CRC32
+ * of everything before it (a torn file cannot appear after rename, but a damaged disk can).
+ */
+final class ZoneStateFile {
+
+    static final String FILE_NAME = "zone-state.bin";
+    private static final int MAGIC = 0x565A5331; // "VZS1"
+    private static final int VERSION = 1;
+
+    private final Path file;
+    private final Suite suite;
+    private final String hostId;
+
+    ZoneStateFile(Path stateDir, Suite suite, String hostId) {
+        this.file = stateDir.resolve(FILE_NAME).toAbsolutePath();
+        this.suite = suite;
+        this.hostId = hostId;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** The stored state, or empty if none was ever written; refuses another suite's or host's state. */
+    Optional<ZoneState> read() throws IOException {
+        byte[] contents;
+        try {
+            contents = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        return Optional.of(decode(contents, suite, hostId, file));
+    }
+
+    /** Reads a state file whatever its suite (for offline inspection). */
+    static ZoneState readAny(Path stateDir) throws IOException {
+        Path path = stateDir.resolve(FILE_NAME);
+        return decode(Files.readAllBytes(path), null, null, path);
+    }
+
+    static Suite suiteOf(Path stateDir) throws IOException {
+        byte[] contents = Files.readAllBytes(stateDir.resolve(FILE_NAME));
+        try (var in = new DataInputStream(new ByteArrayInputStream(contents))) {
+            in.readInt();
+            in.readInt();
+            return Suite.valueOf(in.readUTF());
+        }
+    }
+
+    void write(ZoneState state) throws IOException {
+        byte[] contents = encode(state);
+        Path directory = file.getParent();
+        Path temp = Files.createTempFile(directory, FILE_NAME + ".", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                ByteBuffer data = ByteBuffer.wrap(contents);
+                while (data.hasRemaining()) {
+                    channel.write(data);
+                }
+                channel.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            temp = null;
+            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        } finally {
+            if (temp != null) {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    private byte[] encode(ZoneState state) {
+        var bytes = new ByteArrayOutputStream(4096);
+        try (var out = new DataOutputStream(bytes)) {
+            out.writeInt(MAGIC);
+            out.writeInt(VERSION);
+            out.writeUTF(suite.name());
+            text(out, hostId);
+            Optional<Pins> pins = state.pins();
+            out.writeBoolean(pins.isPresent());
+            if (pins.isPresent()) {
+                key(out, pins.get().agentKey());
+                out.writeInt(pins.get().centerKeys().size());
+                for (PublicKeyHandle center : pins.get().centerKeys()) {
+                    key(out, center);
+                }
+            }
+            out.writeInt(state.installedByVm.size());
+            for (InstalledVmKey key : state.installedByVm.values()) {
+                text(out, key.vmId());
+                out.writeLong(key.epoch());
+                text(out, key.keyFingerprint());
+                text(out, key.migrationId());
+                blob(out, key.sealedPrivateKey());
+            }
+            out.writeInt(state.replayByMessageId.size());
+            for (ReplayEntry entry : state.replayByMessageId.values()) {
+                text(out, entry.messageId());
+                out.writeLong(entry.expiresAtMillis());
+                out.writeBoolean(entry.signedReply() != null);
+                if (entry.signedReply() != null) {
+                    blob(out, entry.signedReply());
+                }
+            }
+            pairs(out, state.verifiedMigrateOut);
+            pairs(out, state.verifiedCreateTarget);
+            pairs(out, state.attestationChecked);
+            out.writeInt(state.keyInstalledByMigration.size());
+            for (Map.Entry<String, KeyInstalled> entry : state.keyInstalledByMigration.entrySet()) {
+                text(out, entry.getKey());
+                text(out, entry.getValue().vmId());
+                text(out, entry.getValue().keyFingerprint());
+                out.writeLong(entry.getValue().epoch());
+            }
+            CRC32 crc = new CRC32();
+            crc.update(bytes.toByteArray());
+            out.writeLong(crc.getValue());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static ZoneState decode(byte[] contents, Suite expectedSuite, String expectedHost, Path path)
+            throws IOException {
+        if (contents.length < Long.BYTES + 8) {
+            throw new IOException("zone state " + path + " is truncated");
+        }
+        CRC32 crc = new CRC32();
+        crc.update(contents, 0, contents.length - Long.BYTES);
+        if (crc.getValue() != ByteBuffer.wrap(contents, contents.length - Long.BYTES, Long.BYTES).getLong()) {
+            throw new IOException("zone state " + path + " fails its checksum");
+        }
+        try (var in = new DataInputStream(new ByteArrayInputStream(contents, 0, contents.length - Long.BYTES))) {
+            if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+                throw new IOException("zone state " + path + " has an unknown format");
+            }
+            Suite suite = Suite.valueOf(in.readUTF());
+            String hostId = text(in);
+            if (expectedSuite != null && suite != expectedSuite) {
+                throw new IOException("zone state " + path + " is of suite " + suite + ", configured " + expectedSuite);
+            }
+            if (expectedHost != null && !hostId.equals(expectedHost)) {
+                throw new IOException("zone state " + path + " belongs to host " + hostId + ", configured " + expectedHost);
+            }
+            ZoneState state = new ZoneState();
+            if (in.readBoolean()) {
+                PublicKeyHandle agent = key(in, suite);
+                int centers = in.readInt();
+                List<PublicKeyHandle> centerKeys = new ArrayList<>(centers);
+                for (int i = 0; i < centers; i++) {
+                    centerKeys.add(key(in, suite));
+                }
+                state.pin(new Pins(agent, List.copyOf(centerKeys)));
+            }
+            for (int i = in.readInt(); i > 0; i--) {
+                var key = new InstalledVmKey(text(in), in.readLong(), text(in), text(in), blob(in));
+                state.installedByVm.put(key.vmId(), key);
+            }
+            for (int i = in.readInt(); i > 0; i--) {
+                String messageId = text(in);
+                long expiresAt = in.readLong();
+                byte[] reply = in.readBoolean() ? blob(in) : null;
+                state.replayByMessageId.put(messageId, new ReplayEntry(messageId, expiresAt, reply));
+            }
+            readPairs(in, state.verifiedMigrateOut);
+            readPairs(in, state.verifiedCreateTarget);
+            readPairs(in, state.attestationChecked);
+            for (int i = in.readInt(); i > 0; i--) {
+                state.keyInstalledByMigration.put(text(in), new KeyInstalled(text(in), text(in), in.readLong()));
+            }
+            if (in.available() != 0) {
+                throw new IOException("zone state " + path + " has trailing bytes");
+            }
+            return state;
+        } catch (IllegalArgumentException e) {
+            throw new IOException("zone state " + path + " holds an invalid value: " + e.getMessage(), e);
+        }
+    }
+
+    private static void pairs(DataOutputStream out, Set<MigrationVm> pairs) throws IOException {
+        out.writeInt(pairs.size());
+        for (MigrationVm pair : pairs) {
+            text(out, pair.migrationId());
+            text(out, pair.vmId());
+        }
+    }
+
+    private static void readPairs(DataInputStream in, Set<MigrationVm> into) throws IOException {
+        for (int i = in.readInt(); i > 0; i--) {
+            into.add(new MigrationVm(text(in), text(in)));
+        }
+    }
+
+    private static void key(DataOutputStream out, PublicKeyHandle key) throws IOException {
+        out.writeUTF(key.purpose().name());
+        blob(out, key.encoded());
+    }
+
+    private static PublicKeyHandle key(DataInputStream in, Suite suite) throws IOException {
+        KeyPurpose purpose = KeyPurpose.valueOf(in.readUTF());
+        return PublicKeyHandle.decode(suite, purpose, blob(in));
+    }
+
+    private static void text(DataOutputStream out, String value) throws IOException {
+        blob(out, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String text(DataInputStream in) throws IOException {
+        return new String(blob(in), StandardCharsets.UTF_8);
+    }
+
+    private static void blob(DataOutputStream out, byte[] value) throws IOException {
+        out.writeInt(value.length);
+        out.write(value);
+    }
+
+    private static byte[] blob(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > in.available()) {
+            throw new IOException("zone state: field length " + length + " out of range");
+        }
+        byte[] value = new byte[length];
+        in.readFully(value);
+        return value;
+    }
+}

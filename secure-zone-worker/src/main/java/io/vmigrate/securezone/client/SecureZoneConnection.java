@@ -1,0 +1,89 @@
+package io.vmigrate.securezone.client;
+
+import io.vmigrate.schema.securezone.SecureZoneRequest;
+import io.vmigrate.schema.securezone.SecureZoneResponse;
+import io.vmigrate.schema.securezone.SessionChallenge;
+import io.vmigrate.schema.serde.SingleObjectCodec;
+import io.vmigrate.securezone.protocol.Frames;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/**
+ * One raw connection to a secure zone: reads the session challenge on open, then exchanges
+ * request and response frames. Does no signing or sequencing ({@link SecureZoneClient} does);
+ * exposed for tests that must send what a well-behaved client would not. Not thread-safe.
+ */
+public final class SecureZoneConnection implements AutoCloseable {
+
+    private static final SingleObjectCodec<SessionChallenge> CHALLENGES = SingleObjectCodec.of(SessionChallenge.class);
+    private static final SingleObjectCodec<SecureZoneRequest> REQUESTS = SingleObjectCodec.of(SecureZoneRequest.class);
+    private static final SingleObjectCodec<SecureZoneResponse> RESPONSES = SingleObjectCodec.of(SecureZoneResponse.class);
+
+    private final SocketChannel channel;
+    private final SessionChallenge challenge;
+
+    private SecureZoneConnection(SocketChannel channel, SessionChallenge challenge) {
+        this.channel = channel;
+        this.challenge = challenge;
+    }
+
+    public static SecureZoneConnection open(Path socket) throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            SessionChallenge challenge = decode(CHALLENGES, Frames.read(channel));
+            return new SecureZoneConnection(channel, challenge);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    public SessionChallenge challenge() {
+        return challenge;
+    }
+
+    public SecureZoneResponse exchange(SecureZoneRequest request) throws IOException {
+        return exchangeRaw(REQUESTS.encode(request));
+    }
+
+    /** Sends any frame bytes and reads one response. */
+    public SecureZoneResponse exchangeRaw(byte[] frame) throws IOException {
+        Frames.write(channel, frame);
+        return decode(RESPONSES, Frames.read(channel));
+    }
+
+    /** Writes bytes as they are, without framing, e.g. an oversize length header. */
+    public void writeUnframed(byte[] bytes) throws IOException {
+        var buffer = java.nio.ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+
+    /** Reads one response frame. */
+    public SecureZoneResponse readResponse() throws IOException {
+        return decode(RESPONSES, Frames.read(channel));
+    }
+
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> T decode(SingleObjectCodec<T> codec, byte[] frame)
+            throws IOException {
+        try {
+            return codec.decode(frame);
+        } catch (SingleObjectCodec.CodecException e) {
+            throw new IOException("secure zone sent an undecodable frame: " + e.getMessage(), e);
+        }
+    }
+}
