@@ -4,11 +4,15 @@ import io.vmigrate.schema.config.ConfigValidators;
 import io.vmigrate.schema.serde.WireFormat;
 import io.vmigrate.schema.topic.Topics;
 import io.vmigrate.trust.Suite;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 /** Typed, validated configuration of one host agent (a host's user zone). */
@@ -21,6 +25,17 @@ public final class HostAgentConfig extends AbstractConfig {
     public static final String SECURE_ZONE_SOCKET = "vmigrate.secure.zone.socket";
     public static final String STATE_DIR = "vmigrate.host.state.dir";
     public static final String AGENT_KEYSTORE_PASSWORD = "vmigrate.agent.keystore.password";
+    public static final String HYPERVISOR_ROOT = "vmigrate.hypervisor.root";
+    public static final String CENTER_PUBLIC_KEY_FILE = "vmigrate.center.public.key.file";
+    public static final String RETRY_BACKOFF_MS = "vmigrate.retry.backoff.ms";
+    public static final String RETRY_BACKOFF_MAX_MS = "vmigrate.retry.backoff.max.ms";
+    public static final String STARTUP_TIMEOUT_MS = "vmigrate.startup.timeout.ms";
+    public static final String POLL_MS = "vmigrate.poll.ms";
+    public static final String PUBLISH_TIMEOUT_MS = "vmigrate.publish.timeout.ms";
+    public static final String COMMAND_TOPIC_PARTITIONS = "vmigrate.command.topic.partitions";
+    public static final String COMMAND_TOPIC_REPLICATION_FACTOR = "vmigrate.command.topic.replication.factor";
+    /** Settings under this prefix (e.g. {@code kafka.security.protocol}) go to every Kafka client unchanged. */
+    public static final String KAFKA_CLIENT_PREFIX = "kafka.";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
@@ -34,12 +49,34 @@ public final class HostAgentConfig extends AbstractConfig {
             .define(SECURE_ZONE_SOCKET, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
                     Importance.HIGH, "Unix domain socket of this host's secure zone.")
             .define(STATE_DIR, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
-                    "Directory for the agent's durable state (processed command ids, sealed agent key).")
+                    "Directory for the agent's durable state (processed command ids, sealed agent key, enrollment).")
             .define(AGENT_KEYSTORE_PASSWORD, Type.PASSWORD, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
-                    "Password that seals the agent key at rest.");
+                    "Password that seals the agent key at rest.")
+            .define(HYPERVISOR_ROOT, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Root directory of the file hypervisor, shared by all hosts (one folder per host).")
+            .define(CENTER_PUBLIC_KEY_FILE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "The center public key file the center vault exported; pinned in the secure zone.")
+            .define(RETRY_BACKOFF_MS, Type.LONG, 100L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "First wait before handling a record again after a transient failure (secure zone, disk, Kafka).")
+            .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Longest wait between attempts; the wait doubles up to this.")
+            .define(STARTUP_TIMEOUT_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "How long enrollment at start waits for the secure zone and Kafka before giving up.")
+            .define(POLL_MS, Type.LONG, 100L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Consumer poll timeout.")
+            .define(PUBLISH_TIMEOUT_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "How long to wait for Kafka to acknowledge a reply before treating it as a transient failure.")
+            .define(COMMAND_TOPIC_PARTITIONS, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Partitions of this host's command topic when the agent creates it.")
+            .define(COMMAND_TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) 1, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Replication factor of this host's command topic when the agent creates it (3 on a real cluster).");
 
     public HostAgentConfig(Map<?, ?> originals) {
         super(DEFINITION, originals, false);
+        if (retryBackoffMax().compareTo(retryBackoff()) < 0) {
+            throw new ConfigException(RETRY_BACKOFF_MAX_MS, getLong(RETRY_BACKOFF_MAX_MS),
+                    "must not be below " + RETRY_BACKOFF_MS + " (" + getLong(RETRY_BACKOFF_MS) + ")");
+        }
     }
 
     public String hostId() {
@@ -50,9 +87,22 @@ public final class HostAgentConfig extends AbstractConfig {
         return Suite.parse(getString(SUITE));
     }
 
+    public WireFormat wireFormat() {
+        return WireFormat.parse(getString(WIRE_FORMAT));
+    }
+
+    public Topics topics() {
+        return new Topics(wireFormat().serdeFactory());
+    }
+
     /** The only topic this agent consumes. */
     public String commandTopic() {
         return Topics.hostCommandsTopicName(hostId());
+    }
+
+    /** One consumer group per host: only this host's agent reads its commands. */
+    public String groupId() {
+        return "vmigrate-host-" + hostId();
     }
 
     /** Static membership: a restarted agent takes its partitions back without a rebalance. */
@@ -60,7 +110,58 @@ public final class HostAgentConfig extends AbstractConfig {
         return "host-agent-" + hostId();
     }
 
+    public Path secureZoneSocket() {
+        return Path.of(getString(SECURE_ZONE_SOCKET));
+    }
+
+    public Path stateDir() {
+        return Path.of(getString(STATE_DIR));
+    }
+
     public Password agentKeystorePassword() {
         return getPassword(AGENT_KEYSTORE_PASSWORD);
+    }
+
+    public Path hypervisorRoot() {
+        return Path.of(getString(HYPERVISOR_ROOT));
+    }
+
+    public Path centerPublicKeyFile() {
+        return Path.of(getString(CENTER_PUBLIC_KEY_FILE));
+    }
+
+    public Duration retryBackoff() {
+        return Duration.ofMillis(getLong(RETRY_BACKOFF_MS));
+    }
+
+    public Duration retryBackoffMax() {
+        return Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS));
+    }
+
+    public Duration startupTimeout() {
+        return Duration.ofMillis(getLong(STARTUP_TIMEOUT_MS));
+    }
+
+    public Duration pollTimeout() {
+        return Duration.ofMillis(getLong(POLL_MS));
+    }
+
+    public Duration publishTimeout() {
+        return Duration.ofMillis(getLong(PUBLISH_TIMEOUT_MS));
+    }
+
+    public int commandTopicPartitions() {
+        return getInt(COMMAND_TOPIC_PARTITIONS);
+    }
+
+    public short commandTopicReplicationFactor() {
+        return getShort(COMMAND_TOPIC_REPLICATION_FACTOR);
+    }
+
+    /** Connection settings every Kafka client of this agent shares: brokers plus {@code kafka.*} pass-through. */
+    public Map<String, Object> kafkaClientSettings() {
+        Map<String, Object> settings = new HashMap<>(originalsWithPrefix(KAFKA_CLIENT_PREFIX));
+        settings.put(BOOTSTRAP_SERVERS, String.join(",", getList(BOOTSTRAP_SERVERS)));
+        return settings;
     }
 }

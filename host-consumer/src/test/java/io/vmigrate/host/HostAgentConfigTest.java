@@ -3,6 +3,8 @@ package io.vmigrate.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
@@ -10,21 +12,34 @@ import org.junit.jupiter.api.Test;
 
 class HostAgentConfigTest {
 
-    private static Map<String, Object> valid() {
+    static Map<String, Object> valid() {
         var props = new HashMap<String, Object>();
         props.put(HostAgentConfig.BOOTSTRAP_SERVERS, "127.0.0.1:9092");
         props.put(HostAgentConfig.HOST_ID, "h1");
         props.put(HostAgentConfig.SECURE_ZONE_SOCKET, "/tmp/h1.sock");
         props.put(HostAgentConfig.STATE_DIR, "/tmp/h1");
         props.put(HostAgentConfig.AGENT_KEYSTORE_PASSWORD, "pw");
+        props.put(HostAgentConfig.HYPERVISOR_ROOT, "/tmp/hypervisor");
+        props.put(HostAgentConfig.CENTER_PUBLIC_KEY_FILE, "/tmp/center-public-key");
         return props;
     }
 
     @Test
-    void derivesItsTopicAndStaticMembershipFromTheHostId() {
+    void derivesItsTopicGroupAndStaticMembershipFromTheHostId() {
         var config = new HostAgentConfig(valid());
         assertThat(config.commandTopic()).isEqualTo("host.h1.commands");
+        assertThat(config.groupId()).isEqualTo("vmigrate-host-h1");
         assertThat(config.groupInstanceId()).isEqualTo("host-agent-h1");
+        assertThat(config.hypervisorRoot()).isEqualTo(Path.of("/tmp/hypervisor"));
+        assertThat(config.retryBackoff()).isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void passesKafkaClientSettingsThrough() {
+        var props = valid();
+        props.put("kafka.security.protocol", "SSL");
+        var settings = new HostAgentConfig(props).kafkaClientSettings();
+        assertThat(settings).containsEntry("security.protocol", "SSL").containsEntry("bootstrap.servers", "127.0.0.1:9092");
     }
 
     @Test
@@ -33,5 +48,22 @@ class HostAgentConfigTest {
         props.put(HostAgentConfig.HOST_ID, "h.1");
         assertThatThrownBy(() -> new HostAgentConfig(props))
                 .isInstanceOf(ConfigException.class).hasMessageContaining(HostAgentConfig.HOST_ID);
+    }
+
+    @Test
+    void refusesAMaximumBackoffBelowTheFirst() {
+        var props = valid();
+        props.put(HostAgentConfig.RETRY_BACKOFF_MS, "500");
+        props.put(HostAgentConfig.RETRY_BACKOFF_MAX_MS, "100");
+        assertThatThrownBy(() -> new HostAgentConfig(props))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(HostAgentConfig.RETRY_BACKOFF_MAX_MS);
+    }
+
+    @Test
+    void requiresTheCenterKeyAndTheHypervisorRoot() {
+        var props = valid();
+        props.remove(HostAgentConfig.CENTER_PUBLIC_KEY_FILE);
+        assertThatThrownBy(() -> new HostAgentConfig(props))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(HostAgentConfig.CENTER_PUBLIC_KEY_FILE);
     }
 }

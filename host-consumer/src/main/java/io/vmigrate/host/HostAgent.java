@@ -1,0 +1,372 @@
+package io.vmigrate.host;
+
+import io.vmigrate.host.enrollment.AgentKeys;
+import io.vmigrate.host.enrollment.CenterKeyFile;
+import io.vmigrate.host.enrollment.HostEnrollment;
+import io.vmigrate.host.hypervisor.FileHypervisor;
+import io.vmigrate.host.hypervisor.HypervisorPort;
+import io.vmigrate.host.kafka.KafkaOutputs;
+import io.vmigrate.host.securezone.ReconnectingSecureZone;
+import io.vmigrate.host.securezone.SecureZoneClientPort;
+import io.vmigrate.host.securezone.SecureZoneConnector;
+import io.vmigrate.host.store.ProcessedCommandStore;
+import io.vmigrate.host.store.DurableIdSet;
+import io.vmigrate.schema.keys.PublicKeyRecords;
+import io.vmigrate.schema.securezone.SecureZoneIdentity;
+import io.vmigrate.trust.CryptoSuite;
+import io.vmigrate.trust.CryptoSuites;
+import io.vmigrate.trust.PrivateKeyHandle;
+import io.vmigrate.trust.SealedKeyStoreException;
+import io.vmigrate.trust.Signer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A host's user zone: enrolls the host, then one thread owns the consumer of this host's command
+ * topic and hands each record to a {@link CommandHandler}; the offset is committed only after the
+ * reply is acknowledged and the command recorded. Transient failures (secure zone unreachable, disk,
+ * retriable Kafka errors) make it seek back and handle the same record again after a backoff; fatal
+ * ones (authentication, authorization, a fenced instance id, a secure zone that refuses this agent)
+ * stop it, and {@link #failure()} tells why.
+ */
+public final class HostAgent implements AutoCloseable {
+
+    public static final String PROCESSED_COMMANDS_FILE = "processed-commands.log";
+    public static final String REGISTERED_VMS_FILE = "registered-vms";
+    public static final String PENDING_COMPLETIONS_FILE = "pending-completions";
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostAgent.class);
+
+    private final HostAgentConfig config;
+    private final HypervisorPort hypervisor;
+    private final Function<Signer, SecureZoneConnector> secureZoneConnectors;
+    private final Clock clock;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    private volatile boolean started;
+    private volatile Throwable failure;
+    private volatile SecureZoneIdentity identity;
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private CommandHandler handler;
+    private Thread loop;
+
+    /**
+     * @param secureZoneConnectors given the agent key's signer, opens sessions with this host's secure zone
+     */
+    public HostAgent(HostAgentConfig config, HypervisorPort hypervisor,
+            Function<Signer, SecureZoneConnector> secureZoneConnectors, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
+        this.secureZoneConnectors = Objects.requireNonNull(secureZoneConnectors, "secureZoneConnectors");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The production wiring: the file hypervisor under the configured root and the secure zone at the configured socket. */
+    public static HostAgent create(HostAgentConfig config) {
+        CryptoSuite suite = CryptoSuites.get(config.suite());
+        HypervisorPort hypervisor = new FileHypervisor(config.hypervisorRoot(), config.hostId(), suite.digest());
+        return new HostAgent(config, hypervisor,
+                signer -> SecureZoneClientPort.connector(config.secureZoneSocket(), config.hostId(), signer, suite),
+                Clock.systemUTC());
+    }
+
+    /**
+     * Enrolls (waiting up to the startup timeout for the secure zone and Kafka) and starts consuming.
+     *
+     * @throws IllegalStateException if enrollment cannot complete; nothing keeps running then
+     */
+    public synchronized void start() {
+        if (started) {
+            throw new IllegalStateException("host agent " + config.hostId() + " already started");
+        }
+        started = true;
+        try {
+            open();
+        } catch (RuntimeException | Error e) {
+            closeResources();
+            stopped.countDown();
+            throw e;
+        }
+        loop = new Thread(this::run, "host-agent-" + config.hostId());
+        loop.start();
+    }
+
+    private void open() {
+        String hostId = config.hostId();
+        CryptoSuite suite = CryptoSuites.get(config.suite());
+        PrivateKeyHandle agentKey;
+        io.vmigrate.trust.PublicKeyHandle centerKey;
+        try {
+            Files.createDirectories(config.stateDir());
+            agentKey = AgentKeys.loadOrGenerate(config.stateDir(), config.agentKeystorePassword().value().toCharArray(), suite);
+            centerKey = CenterKeyFile.read(config.centerPublicKeyFile(), config.suite());
+        } catch (IOException | SealedKeyStoreException e) {
+            throw new IllegalStateException("host agent " + hostId + " cannot load its keys: " + e.getMessage(), e);
+        }
+        ReconnectingSecureZone secureZone = new ReconnectingSecureZone(secureZoneConnectors.apply(suite.signer(agentKey)));
+        resources.add(secureZone);
+        ProcessedCommandStore processed;
+        DurableIdSet registrations;
+        DurableIdSet pendingCompletions;
+        try {
+            processed = ProcessedCommandStore.open(config.stateDir().resolve(PROCESSED_COMMANDS_FILE));
+            resources.add(processed);
+            registrations = DurableIdSet.open(config.stateDir().resolve(REGISTERED_VMS_FILE));
+            pendingCompletions = DurableIdSet.open(config.stateDir().resolve(PENDING_COMPLETIONS_FILE));
+        } catch (IOException e) {
+            throw new IllegalStateException("host agent " + hostId + " cannot open its state: " + e.getMessage(), e);
+        }
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        resources.add(producer);
+        Admin admin = Admin.create(adminSettings());
+        resources.add(admin);
+        KafkaOutputs outputs = new KafkaOutputs(hostId, config.topics(), producer, admin,
+                config.commandTopicPartitions(), config.commandTopicReplicationFactor(), config.publishTimeout());
+
+        HostEnrollment enrollment = new HostEnrollment(hostId, PublicKeyRecords.toRecord(agentKey.publicKey()),
+                List.of(PublicKeyRecords.toRecord(centerKey)), secureZone, hypervisor, registrations, config.stateDir(),
+                outputs, clock);
+        identity = enrollWithRetry(enrollment);
+
+        handler = new CommandHandler(hostId, config.topics(), secureZone, hypervisor, processed, registrations,
+                pendingCompletions, outputs, clock);
+        consumer = new KafkaConsumer<>(consumerSettings(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private SecureZoneIdentity enrollWithRetry(HostEnrollment enrollment) {
+        Instant deadline = clock.instant().plus(config.startupTimeout());
+        Backoff backoff = new Backoff(config.retryBackoff(), config.retryBackoffMax());
+        while (true) {
+            try {
+                return enrollment.enroll();
+            } catch (IOException | RetriableException e) {
+                if (clock.instant().isAfter(deadline)) {
+                    throw new IllegalStateException("host agent " + config.hostId() + " could not enroll within "
+                            + config.startupTimeout().toMillis() + " ms: " + e.getMessage(), e);
+                }
+                LOG.info("host {}: enrollment not possible yet ({}); trying again", config.hostId(), e.toString());
+                if (!pause(backoff.next())) {
+                    throw new IllegalStateException("host agent " + config.hostId() + " stopped while enrolling");
+                }
+            }
+        }
+    }
+
+    private void run() {
+        TopicPartition current = null;
+        try {
+            consumer.subscribe(List.of(config.commandTopic()));
+            Backoff backoff = new Backoff(config.retryBackoff(), config.retryBackoffMax());
+            while (stopRequested.getCount() > 0) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
+                boolean mustBackOff = false;
+                for (TopicPartition partition : records.partitions()) {
+                    current = partition;
+                    if (!handlePartition(partition, records.records(partition))) {
+                        mustBackOff = true;
+                    }
+                }
+                if (mustBackOff) {
+                    if (!pause(backoff.next())) {
+                        break;
+                    }
+                } else if (!records.isEmpty()) {
+                    backoff.reset();
+                }
+            }
+        } catch (WakeupException | InterruptException e) {
+            if (stopRequested.getCount() > 0) {
+                fail(e);
+            }
+        } catch (AgentFatalException e) {
+            fail(e);
+        } catch (RuntimeException | Error e) {
+            // Authentication, authorization, a fenced instance id, a producer that cannot go on, or a bug:
+            // never skip the record silently; stop and let the operator see why.
+            fail(e);
+        } finally {
+            LOG.info("host agent {} stops consuming (last partition {})", config.hostId(), current);
+            try {
+                consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+            } catch (RuntimeException e) {
+                LOG.warn("host agent {}: closing the consumer failed: {}", config.hostId(), e.toString());
+            }
+            stopped.countDown();
+        }
+    }
+
+    /** Handles the records of one partition in order; false when one must be tried again (the position is set back to it). */
+    private boolean handlePartition(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> records) {
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            if (stopRequested.getCount() == 0) {
+                consumer.seek(partition, record.offset());
+                return true;
+            }
+            CommandRecord command = new CommandRecord(record.topic(), record.partition(), record.offset(), record.key(),
+                    record.value());
+            try {
+                handler.handle(command);
+            } catch (IOException | RetriableException e) {
+                LOG.warn("{}: transient failure ({}); will handle it again", command, e.toString());
+                consumer.seek(partition, record.offset());
+                return false;
+            }
+            try {
+                consumer.commitSync(Map.of(partition, new OffsetAndMetadata(record.offset() + 1)));
+            } catch (CommitFailedException | RebalanceInProgressException e) {
+                // The partition moved; the record comes back and is recognised by its message id and offset.
+                LOG.warn("{}: offset commit failed ({}); the record will be redelivered", command, e.toString());
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /** Waits, unless a stop is requested; returns false on stop. */
+    private boolean pause(Duration wait) {
+        try {
+            return !stopRequested.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void fail(Throwable e) {
+        failure = e;
+        LOG.error("host agent {} stops on a fatal error", config.hostId(), e);
+    }
+
+    /** The secure zone's identity, once started. */
+    public SecureZoneIdentity identity() {
+        return identity;
+    }
+
+    /** Whether the consumer loop is still running. */
+    public boolean isRunning() {
+        return started && stopped.getCount() > 0;
+    }
+
+    /** Why the agent stopped on its own, if it did. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** Waits until the agent stopped (closed or failed); true if it did within {@code timeout}. */
+    public boolean awaitStop(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void close() {
+        stopRequested.countDown();
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (loop != null) {
+            try {
+                loop.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeResources();
+        stopped.countDown();
+    }
+
+    private void closeResources() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("host agent {}: closing {} failed: {}", config.hostId(), resources.get(i).getClass().getSimpleName(),
+                        e.toString());
+            }
+        }
+        resources.clear();
+    }
+
+    private Map<String, Object> consumerSettings() {
+        Map<String, Object> settings = new HashMap<>(config.kafkaClientSettings());
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        settings.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.groupInstanceId());
+        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "host-agent-" + config.hostId() + "-consumer");
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return settings;
+    }
+
+    private Map<String, Object> producerSettings() {
+        Map<String, Object> settings = new HashMap<>(config.kafkaClientSettings());
+        settings.put(ProducerConfig.CLIENT_ID_CONFIG, "host-agent-" + config.hostId() + "-producer");
+        settings.put(ProducerConfig.ACKS_CONFIG, "all");
+        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        settings.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        return settings;
+    }
+
+    private Map<String, Object> adminSettings() {
+        Map<String, Object> settings = new HashMap<>(config.kafkaClientSettings());
+        settings.put(AdminClientConfig.CLIENT_ID_CONFIG, "host-agent-" + config.hostId() + "-admin");
+        return settings;
+    }
+
+    /** Doubling waits between attempts, capped. */
+    private static final class Backoff {
+        private final Duration initial;
+        private final Duration max;
+        private Duration next;
+
+        Backoff(Duration initial, Duration max) {
+            this.initial = initial;
+            this.max = max;
+            this.next = initial;
+        }
+
+        Duration next() {
+            Duration wait = next;
+            Duration doubled = next.multipliedBy(2);
+            next = doubled.compareTo(max) > 0 ? max : doubled;
+            return wait;
+        }
+
+        void reset() {
+            next = initial;
+        }
+    }
+}

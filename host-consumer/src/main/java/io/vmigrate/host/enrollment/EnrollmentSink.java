@@ -1,0 +1,17 @@
+package io.vmigrate.host.enrollment;
+
+import io.vmigrate.schema.inventory.VmRegistrationRequested;
+import io.vmigrate.schema.registry.HostEnrollmentRequested;
+
+/** Where enrollment goes (Kafka in production); each call returns once the effect is durable. */
+public interface EnrollmentSink {
+
+    /** Creates {@code host.<hostId>.commands} if it does not exist. */
+    void ensureCommandTopic(String hostId);
+
+    /** To {@code host.enrollments}, keyed by host id. */
+    void requestEnrollment(HostEnrollmentRequested request);
+
+    /** To {@code vm.registrations}, keyed by VM id. */
+    void requestRegistration(VmRegistrationRequested request);
+}

@@ -1,0 +1,137 @@
+package io.vmigrate.host.enrollment;
+
+import io.vmigrate.host.AgentFatalException;
+import io.vmigrate.host.hypervisor.HypervisorPort;
+import io.vmigrate.host.hypervisor.VmInfo;
+import io.vmigrate.host.hypervisor.VmState;
+import io.vmigrate.host.io.AtomicFiles;
+import io.vmigrate.host.securezone.SecureZonePort;
+import io.vmigrate.host.store.DurableIdSet;
+import io.vmigrate.schema.common.PublicKeyRecord;
+import io.vmigrate.schema.inventory.VmRegistrationRequested;
+import io.vmigrate.schema.registry.HostEnrollmentRequested;
+import io.vmigrate.schema.securezone.SecureZoneIdentity;
+import io.vmigrate.schema.securezone.SecureZoneOutcome;
+import io.vmigrate.schema.securezone.SecureZoneResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Enrolls this host, idempotently at every start (ARCHITECTURE.md, "Enrollment"): pins the agent
+ * key and the center key in the secure zone, creates the command topic, asks the center to enroll the
+ * host with the secure zone's proof of possession, and asks it to register every VM on this host that
+ * the center does not know yet. What was requested is remembered under the state dir, so a restart
+ * does not ask again.
+ */
+public final class HostEnrollment {
+
+    static final String ENROLLMENT_MARKER = "enrollment-requested";
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostEnrollment.class);
+
+    private final String hostId;
+    private final PublicKeyRecord agentKey;
+    private final List<PublicKeyRecord> centerKeys;
+    private final SecureZonePort secureZone;
+    private final HypervisorPort hypervisor;
+    private final DurableIdSet registrations;
+    private final Path stateDir;
+    private final EnrollmentSink sink;
+    private final Clock clock;
+
+    public HostEnrollment(String hostId, PublicKeyRecord agentKey, List<PublicKeyRecord> centerKeys,
+            SecureZonePort secureZone, HypervisorPort hypervisor, DurableIdSet registrations, Path stateDir,
+            EnrollmentSink sink, Clock clock) {
+        this.hostId = Objects.requireNonNull(hostId, "hostId");
+        this.agentKey = Objects.requireNonNull(agentKey, "agentKey");
+        this.centerKeys = List.copyOf(centerKeys);
+        this.secureZone = Objects.requireNonNull(secureZone, "secureZone");
+        this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
+        this.registrations = Objects.requireNonNull(registrations, "registrations");
+        this.stateDir = Objects.requireNonNull(stateDir, "stateDir");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Runs every enrollment step that is not done yet and returns the secure zone's identity.
+     *
+     * @throws IOException the secure zone or the disk is unavailable: try again
+     * @throws AgentFatalException the secure zone has other keys pinned, or no proof to offer
+     */
+    public SecureZoneIdentity enroll() throws IOException {
+        SecureZoneResponse provisioned = secureZone.provision(agentKey, centerKeys);
+        if (provisioned.getOutcome() == SecureZoneOutcome.REFUSED) {
+            throw new AgentFatalException("secure zone of host " + hostId + " refused to pin agent key "
+                    + agentKey.getKeyId() + ": " + provisioned.getReason() + " " + provisioned.getDetail());
+        }
+        sink.ensureCommandTopic(hostId);
+        SecureZoneIdentity identity = identity();
+        requestEnrollmentOnce(identity);
+        registerUnknownVms();
+        return identity;
+    }
+
+    private SecureZoneIdentity identity() throws IOException {
+        SecureZoneResponse response = secureZone.identity();
+        SecureZoneIdentity identity = response.getIdentity();
+        if (response.getOutcome() == SecureZoneOutcome.REFUSED || identity == null) {
+            throw new AgentFatalException("secure zone of host " + hostId + " gives no identity: "
+                    + response.getReason() + " " + response.getDetail());
+        }
+        if (!hostId.equals(identity.getHostId())) {
+            throw new AgentFatalException("secure zone at this socket belongs to host " + identity.getHostId()
+                    + ", not " + hostId);
+        }
+        if (identity.getEnrollmentProof() == null) {
+            throw new AgentFatalException("secure zone of host " + hostId + " is not provisioned after Provision");
+        }
+        return identity;
+    }
+
+    private void requestEnrollmentOnce(SecureZoneIdentity identity) throws IOException {
+        // The marker names the keys enrolled: a secure zone with new keys (e.g. rebuilt) enrolls again.
+        String enrolledKeys = identity.getSigningKey().getKeyId() + " " + identity.getEncapsulationKey().getKeyId()
+                + " " + agentKey.getKeyId() + "\n";
+        Path marker = stateDir.resolve(ENROLLMENT_MARKER);
+        if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(enrolledKeys)) {
+            LOG.info("host {} already asked to be enrolled with these keys", hostId);
+            return;
+        }
+        sink.requestEnrollment(HostEnrollmentRequested.newBuilder()
+                .setHostId(hostId)
+                .setSecureZoneSigningKey(identity.getSigningKey())
+                .setSecureZoneEncapsulationKey(identity.getEncapsulationKey())
+                .setAgentKey(agentKey)
+                .setRequestedAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setProof(identity.getEnrollmentProof())
+                .build());
+        AtomicFiles.write(marker, enrolledKeys.getBytes(StandardCharsets.UTF_8));
+        LOG.info("host {} asked to be enrolled: secure-zone signing key {}", hostId, identity.getSigningKey().getKeyId());
+    }
+
+    private void registerUnknownVms() throws IOException {
+        for (VmInfo vm : hypervisor.list()) {
+            if (vm.state() != VmState.RUNNING || registrations.contains(vm.vmId())) {
+                continue;
+            }
+            sink.requestRegistration(VmRegistrationRequested.newBuilder()
+                    .setVmId(vm.vmId())
+                    .setHostId(hostId)
+                    .setVmName(vm.name())
+                    .setRequestedAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                    .setRequestedBy("host-agent/" + hostId)
+                    .build());
+            registrations.add(vm.vmId());
+            LOG.info("host {} asked to register VM {}", hostId, vm.vmId());
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.vmigrate.host.securezone;
+
+import io.vmigrate.schema.common.MessageType;
+import io.vmigrate.schema.common.PublicKeyRecord;
+import io.vmigrate.schema.securezone.SecureZoneResponse;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * What the host agent asks of its secure zone. Every answer is a {@link SecureZoneResponse} (OK,
+ * DUPLICATE with the reply produced the first time, or REFUSED with a reason and, for a command, a
+ * signed refusal to publish). {@link IOException} means the secure zone could not be reached or the
+ * session broke: nothing can be concluded and the caller tries again later.
+ */
+public interface SecureZonePort extends AutoCloseable {
+
+    SecureZoneResponse provision(PublicKeyRecord agentKey, List<PublicKeyRecord> centerKeys) throws IOException;
+
+    SecureZoneResponse identity() throws IOException;
+
+    /** Verifies MIGRATE_OUT or CREATE_TARGET_VM before the agent acts on it. */
+    SecureZoneResponse openCommand(byte[] envelope) throws IOException;
+
+    SecureZoneResponse installVmKey(byte[] envelope) throws IOException;
+
+    SecureZoneResponse attestVm(String migrationId, String vmId, byte[] descriptionDigest, byte[] imageManifestDigest)
+            throws IOException;
+
+    SecureZoneResponse checkAttestation(byte[] envelope, byte[] receivedDescriptionDigest,
+            byte[] receivedImageManifestDigest) throws IOException;
+
+    SecureZoneResponse reportCompletion(String migrationId, String vmId) throws IOException;
+
+    SecureZoneResponse deregister(byte[] envelope) throws IOException;
+
+    SecureZoneResponse abort(byte[] envelope, boolean targetVmDestroyed) throws IOException;
+
+    /** Signs TARGET_VM_CREATED (for a verified CREATE_TARGET_VM) or COMMAND_REFUSED. */
+    SecureZoneResponse signReply(MessageType type, byte[] body, long bindingEpoch) throws IOException;
+
+    @Override
+    void close();
+}
