@@ -3,11 +3,15 @@ package io.vmigrate.center;
 import io.vmigrate.schema.config.ConfigValidators;
 import io.vmigrate.schema.serde.WireFormat;
 import io.vmigrate.trust.Suite;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 /**
@@ -26,6 +30,16 @@ public final class CenterConfig extends AbstractConfig {
     public static final String VAULT_PASSWORD = "vmigrate.center.vault.password";
     public static final String DEFAULT_DEADLINE_MS = "vmigrate.migration.default.deadline.ms";
     public static final String COMMAND_TTL_MS = "vmigrate.command.ttl.ms";
+    public static final String STATE_DIR = "state.dir";
+    public static final String INTERNAL_REPLICATION_FACTOR = "replication.factor";
+    public static final String DEREGISTER_RETRY_MS = "vmigrate.center.deregister.retry.ms";
+    public static final String PUNCTUATION_INTERVAL_MS = "vmigrate.center.punctuation.interval.ms";
+    public static final String ALLOWED_CLOCK_SKEW_MS = "vmigrate.clock.skew.ms";
+    public static final String PUBLIC_KEY_PATH = "vmigrate.center.public.key.path";
+    public static final String PROVISION_TOPICS = "vmigrate.center.provision.topics";
+    public static final String TOPIC_PARTITIONS = "vmigrate.topic.partitions";
+    /** Originals with this prefix are handed to Kafka Streams with the prefix removed (e.g. security settings). */
+    public static final String STREAMS_PASSTHROUGH_PREFIX = "streams.";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
@@ -49,10 +63,70 @@ public final class CenterConfig extends AbstractConfig {
             .define(DEFAULT_DEADLINE_MS, Type.LONG, 120_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     "Deadline of a migration whose request names none.")
             .define(COMMAND_TTL_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
-                    "How long a signed command stays valid.");
+                    "How long a signed command stays valid.")
+            .define(STATE_DIR, Type.STRING, defaultStateDir(), new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Directory of the Kafka Streams state stores (migrations, bindings, vm-keys). Never wiped at start.")
+            .define(INTERNAL_REPLICATION_FACTOR, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                    "Replication factor of the center's changelog topics (and of topics it provisions): 1 on a single "
+                            + "node, 3 on a production cluster.")
+            .define(DEREGISTER_RETRY_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                    "After commit, how often an unacknowledged DeregisterVm is sent again (a fresh envelope each time).")
+            .define(PUNCTUATION_INTERVAL_MS, Type.LONG, 500L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Wall-clock interval at which deadlines are checked and deregisters retried.")
+            .define(ALLOWED_CLOCK_SKEW_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    "Clock skew tolerated when checking a reply's validity window.")
+            .define(PUBLIC_KEY_PATH, Type.STRING, "", Importance.MEDIUM,
+                    "If set, the center public key is written there at start (SPKI DER, base64, with suite and key "
+                            + "id) so that hosts can be provisioned without the vault password.")
+            .define(PROVISION_TOPICS, Type.BOOLEAN, true, Importance.LOW,
+                    "Create the shared protocol topics at start if they are missing (existing topics are left alone).")
+            .define(TOPIC_PARTITIONS, Type.INT, 3, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Partitions of the topics the center provisions; every topic it consumes by VM id gets the same count.");
 
     public CenterConfig(Map<?, ?> originals) {
         super(DEFINITION, originals, false);
+        if (getLong(DEREGISTER_RETRY_MS) < getLong(PUNCTUATION_INTERVAL_MS)) {
+            throw new ConfigException(DEREGISTER_RETRY_MS, getLong(DEREGISTER_RETRY_MS),
+                    "must not be shorter than " + PUNCTUATION_INTERVAL_MS + " (" + getLong(PUNCTUATION_INTERVAL_MS) + ")");
+        }
+    }
+
+    private static String defaultStateDir() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "vmigrate-center-state").toString();
+    }
+
+    public Path vaultPath() {
+        return Path.of(getString(VAULT_PATH));
+    }
+
+    public Path stateDir() {
+        return Path.of(getString(STATE_DIR));
+    }
+
+    public Duration commandTtl() {
+        return Duration.ofMillis(getLong(COMMAND_TTL_MS));
+    }
+
+    public Duration defaultDeadline() {
+        return Duration.ofMillis(getLong(DEFAULT_DEADLINE_MS));
+    }
+
+    public Duration deregisterRetry() {
+        return Duration.ofMillis(getLong(DEREGISTER_RETRY_MS));
+    }
+
+    public Duration punctuationInterval() {
+        return Duration.ofMillis(getLong(PUNCTUATION_INTERVAL_MS));
+    }
+
+    public Duration allowedClockSkew() {
+        return Duration.ofMillis(getLong(ALLOWED_CLOCK_SKEW_MS));
+    }
+
+    /** Where to write the center public key at start, if anywhere. */
+    public Optional<Path> publicKeyPath() {
+        String path = getString(PUBLIC_KEY_PATH);
+        return path.isBlank() ? Optional.empty() : Optional.of(Path.of(path));
     }
 
     public Suite suite() {

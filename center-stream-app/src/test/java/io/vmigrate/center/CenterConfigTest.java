@@ -34,4 +34,21 @@ class CenterConfigTest {
         assertThat(config.toString()).doesNotContain("hunter2");
         assertThat(config.values().toString()).doesNotContain("hunter2");
     }
+
+    @Test
+    void streamsRunExactlyOnceWithOurHandlersAndRefuseARetryShorterThanThePunctuation() {
+        var config = new CenterConfig(Map.of(CenterConfig.BOOTSTRAP_SERVERS, "b:1", CenterConfig.VAULT_PASSWORD, "x",
+                CenterConfig.STATE_DIR, "/var/lib/center", "streams.security.protocol", "SSL"));
+        var properties = CenterApp.streamsProperties(config);
+        assertThat(properties).containsEntry("processing.guarantee", "exactly_once_v2")
+                .containsEntry("commit.interval.ms", 1L).containsEntry("poll.ms", 5L)
+                .containsEntry("replication.factor", 1).containsEntry("state.dir", "/var/lib/center")
+                .containsEntry("security.protocol", "SSL")
+                .containsEntry("deserialization.exception.handler", DeadLetterDeserializationHandler.class)
+                .containsEntry("processing.exception.handler", DeadLetterProcessingHandler.class)
+                .containsEntry("production.exception.handler", CategorizingProductionHandler.class);
+        assertThatThrownBy(() -> new CenterConfig(Map.of(CenterConfig.BOOTSTRAP_SERVERS, "b:1", CenterConfig.VAULT_PASSWORD, "x",
+                CenterConfig.DEREGISTER_RETRY_MS, "100", CenterConfig.PUNCTUATION_INTERVAL_MS, "500")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(CenterConfig.DEREGISTER_RETRY_MS);
+    }
 }

@@ -1,0 +1,181 @@
+package io.vmigrate.center;
+
+import io.vmigrate.schema.registry.TrustRegistryEntry;
+import io.vmigrate.schema.topic.TopicProvisioner;
+import io.vmigrate.schema.topic.Topics;
+import io.vmigrate.schema.center.MigrationState;
+import io.vmigrate.schema.inventory.VmInventoryEntry;
+import io.vmigrate.trust.PublicKeyHandle;
+import io.vmigrate.trust.SealedKeyStoreException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running center: opens the vault, publishes the center key to {@code trust.registry}, and runs
+ * the {@link CenterTopology} in Kafka Streams with exactly-once. Local state is never wiped at start.
+ */
+public final class CenterApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CenterApp.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final long PUBLISH_TIMEOUT_SECONDS = 60;
+
+    private final CenterConfig config;
+    private final CenterVault vault;
+    private final Topics topics;
+    private final KafkaStreams streams;
+    private final boolean ownsVault;
+
+    private CenterApp(CenterConfig config, CenterVault vault, Clock clock, boolean ownsVault) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.vault = Objects.requireNonNull(vault, "vault");
+        this.ownsVault = ownsVault;
+        if (vault.suite() != config.suite()) {
+            throw new IllegalArgumentException("vault suite " + vault.suite() + " differs from configured " + config.suite());
+        }
+        this.topics = new Topics(config.wireFormat().serdeFactory());
+        Topology topology = CenterTopology.build(config, vault, topics, clock);
+        this.streams = new KafkaStreams(topology, streamsProperties(config));
+        // An exception that escaped every handler: replace the thread (its tasks resume from the
+        // last commit) rather than run on with fewer threads or die.
+        streams.setUncaughtExceptionHandler(exception -> {
+            LOG.error("center stream thread died; replacing it", exception);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    }
+
+    /** Opens the vault from config (creating it on first start) and starts the center. */
+    public static CenterApp start(CenterConfig config) throws SealedKeyStoreException {
+        char[] password = config.vaultPassword().value().toCharArray();
+        CenterVault vault;
+        try {
+            vault = CenterVault.openOrCreate(config.vaultPath(), password, config.suite());
+        } finally {
+            java.util.Arrays.fill(password, '\0');
+        }
+        CenterApp app = new CenterApp(config, vault, Clock.systemUTC(), true);
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
+        return app;
+    }
+
+    /** A center around an already open vault (which the caller keeps and closes); call {@link #start()}. */
+    public static CenterApp create(CenterConfig config, CenterVault vault, Clock clock) {
+        return new CenterApp(config, vault, clock, false);
+    }
+
+    /** Provisions topics if configured, writes the public key file if configured, publishes the center key, starts Streams. */
+    public void start() {
+        if (config.getBoolean(CenterConfig.PROVISION_TOPICS)) {
+            provisionTopics();
+        }
+        config.publicKeyPath().ifPresent(path -> {
+            vault.writePublicKey(path);
+            LOG.info("center public key {} written to {}", vault.centerPublicKey().keyId(), path);
+        });
+        publishCenterKey();
+        streams.start();
+        LOG.info("center {} started (suite {}, center key {})", config.getString(CenterConfig.APPLICATION_ID),
+                vault.suite(), vault.centerPublicKey().keyId());
+    }
+
+    /** The Kafka Streams properties the center runs with. */
+    public static Properties streamsProperties(CenterConfig config) {
+        Properties properties = new Properties();
+        properties.putAll(config.originalsWithPrefix(CenterConfig.STREAMS_PASSTHROUGH_PREFIX));
+        properties.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(CenterConfig.APPLICATION_ID));
+        properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", config.getList(CenterConfig.BOOTSTRAP_SERVERS)));
+        properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.getLong(CenterConfig.COMMIT_INTERVAL_MS));
+        properties.put(StreamsConfig.POLL_MS_CONFIG, config.getLong(CenterConfig.POLL_MS));
+        properties.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.getInt(CenterConfig.INTERNAL_REPLICATION_FACTOR));
+        properties.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        properties.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
+        properties.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
+        properties.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, CategorizingProductionHandler.class);
+        return properties;
+    }
+
+    private void provisionTopics() {
+        Map<String, Object> adminConfig = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                String.join(",", config.getList(CenterConfig.BOOTSTRAP_SERVERS)));
+        Map<String, Object> merged = new java.util.HashMap<>(config.originalsWithPrefix(CenterConfig.STREAMS_PASSTHROUGH_PREFIX));
+        merged.putAll(adminConfig);
+        try (Admin admin = Admin.create(merged)) {
+            new TopicProvisioner(admin, config.getInt(CenterConfig.TOPIC_PARTITIONS),
+                    config.getInt(CenterConfig.INTERNAL_REPLICATION_FACTOR).shortValue()).provisionShared(topics);
+        }
+    }
+
+    /** The center's own {@code center:<keyId>} entry; compaction keeps the latest. */
+    private void publishCenterKey() {
+        Map<String, Object> producerConfig = new java.util.HashMap<>(config.originalsWithPrefix(CenterConfig.STREAMS_PASSTHROUGH_PREFIX));
+        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", config.getList(CenterConfig.BOOTSTRAP_SERVERS)));
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        TrustRegistryEntry entry = TrustRegistryEntries.centerKey(vault, java.time.Instant.now());
+        var registry = topics.trustRegistry();
+        try (var producer = new KafkaProducer<>(producerConfig, registry.keySerde().serializer(), registry.valueSerde().serializer())) {
+            producer.send(new ProducerRecord<>(registry.name(), entry.getEntryId(), entry)).get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            LOG.info("center key entry {} published to {}", entry.getEntryId(), registry.name());
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot publish the center key to " + registry.name(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing the center key", e);
+        }
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public PublicKeyHandle centerPublicKey() {
+        return vault.centerPublicKey();
+    }
+
+    /** Interactive query of the {@code migrations} store (VM id → state), for status and tests. */
+    public ReadOnlyKeyValueStore<String, MigrationState> migrations() {
+        return streams.store(StoreQueryParameters.fromNameAndType(CenterTopology.MIGRATIONS_STORE,
+                QueryableStoreTypes.<String, MigrationState>keyValueStore()));
+    }
+
+    /** Interactive query of the {@code bindings} store (VM id → committed binding). */
+    public ReadOnlyKeyValueStore<String, VmInventoryEntry> bindings() {
+        return streams.store(StoreQueryParameters.fromNameAndType(CenterTopology.BINDINGS_STORE,
+                QueryableStoreTypes.<String, VmInventoryEntry>keyValueStore()));
+    }
+
+    @Override
+    public void close() {
+        streams.close(CLOSE_TIMEOUT);
+        if (ownsVault) {
+            vault.close();
+        }
+        LOG.info("center {} stopped", config.getString(CenterConfig.APPLICATION_ID));
+    }
+}

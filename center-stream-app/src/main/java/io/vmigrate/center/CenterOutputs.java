@@ -1,0 +1,110 @@
+package io.vmigrate.center;
+
+import io.vmigrate.schema.alert.SecurityAlert;
+import io.vmigrate.schema.audit.AuditRecord;
+import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.envelope.SignedEnvelope;
+import io.vmigrate.schema.inventory.VmInventoryEntry;
+import io.vmigrate.schema.registry.TrustRegistryEntry;
+import io.vmigrate.schema.request.MigrationRejected;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forwards a processor's results to its named sinks. Outputs never inherit the input record's
+ * headers; they are stamped with the center's wall clock.
+ */
+final class CenterOutputs {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CenterOutputs.class);
+
+    /** Sink names of one sub-topology; a sub-topology without some output passes null. */
+    record Sinks(String commands, String rejections, String audit, String inventory, String alerts,
+            String deadLetter, String registry) {
+    }
+
+    private final ProcessorContext<Object, Object> context;
+    private final Sinks sinks;
+    private final Clock clock;
+
+    CenterOutputs(ProcessorContext<Object, Object> context, Sinks sinks, Clock clock) {
+        this.context = context;
+        this.sinks = sinks;
+        this.clock = clock;
+    }
+
+    void command(SignedEnvelope command) {
+        forward(command.getVmId(), command, sinks.commands());
+    }
+
+    void rejection(MigrationRejected rejection) {
+        forward(rejection.getVmId(), rejection, sinks.rejections());
+    }
+
+    void audit(AuditRecord record) {
+        forward(record.getMigrationId(), record, sinks.audit());
+    }
+
+    void inventory(VmInventoryEntry entry) {
+        forward(entry.getBinding().getVmId(), entry, sinks.inventory());
+    }
+
+    void registry(TrustRegistryEntry entry) {
+        forward(entry.getEntryId(), entry, sinks.registry());
+    }
+
+    /** Publishes a security alert naming the record being processed, if any. */
+    void alert(RefusalReason reason, String detail, String hostId, String migrationId, String vmId, String messageId) {
+        Optional<RecordMetadata> origin = origin();
+        SecurityAlert alert = SecurityAlert.newBuilder()
+                .setAlertId(UUID.randomUUID().toString())
+                .setDetectedAt(clock.instant())
+                .setDetectedBy(DeadLetters.COMPONENT)
+                .setReason(reason)
+                .setDetail(detail)
+                .setHostId(hostId)
+                .setMigrationId(migrationId)
+                .setVmId(vmId)
+                .setOffendingMessageId(messageId)
+                .setSourceTopic(origin.map(RecordMetadata::topic).orElse(null))
+                .setSourcePartition(origin.map(RecordMetadata::partition).orElse(null))
+                .setSourceOffset(origin.map(RecordMetadata::offset).orElse(null))
+                .build();
+        LOG.warn("security alert {} {} host {} migration {} vm {} message {} at {}: {}", alert.getAlertId(), reason,
+                hostId, migrationId, vmId, messageId, coordinates(), detail);
+        forward(vmId != null ? vmId : hostId, alert, sinks.alerts());
+    }
+
+    /** Sends the record being processed (its bytes) to the dead-letter topic with the reason and its origin. */
+    void deadLetter(byte[] key, byte[] value, RefusalReason reason, String detail) {
+        Optional<RecordMetadata> origin = origin();
+        Headers headers = DeadLetters.headers(reason, detail, origin.map(RecordMetadata::topic).orElse(""),
+                origin.map(RecordMetadata::partition).orElse(-1), origin.map(RecordMetadata::offset).orElse(-1L));
+        LOG.warn("dead-lettered record at {}: {} {}", coordinates(), reason, detail);
+        context.forward(new Record<Object, Object>(key, value, clock.millis(), headers), sinks.deadLetter());
+    }
+
+    /** topic-partition@offset of the record being processed, for log lines. */
+    String coordinates() {
+        return origin()
+                .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
+                .orElse("punctuation");
+    }
+
+    /** The input record being processed; empty in a punctuation (whose metadata has no topic). */
+    private Optional<RecordMetadata> origin() {
+        return context.recordMetadata().filter(m -> m.topic() != null);
+    }
+
+    private void forward(Object key, Object value, String sink) {
+        context.forward(new Record<>(key, value, clock.millis(), new RecordHeaders()), sink);
+    }
+}

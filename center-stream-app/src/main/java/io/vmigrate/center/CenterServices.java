@@ -1,0 +1,20 @@
+package io.vmigrate.center;
+
+import io.vmigrate.trust.CryptoSuite;
+import io.vmigrate.trust.CryptoSuites;
+import java.time.Clock;
+import java.util.Objects;
+
+/** What every processor of the center shares: the vault, the workflow timing and the clock. */
+record CenterServices(CenterVault vault, WorkflowSettings settings, Clock clock) {
+
+    CenterServices {
+        Objects.requireNonNull(vault, "vault");
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(clock, "clock");
+    }
+
+    CryptoSuite crypto() {
+        return CryptoSuites.get(vault.suite());
+    }
+}

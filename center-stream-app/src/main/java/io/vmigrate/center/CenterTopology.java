@@ -1,0 +1,159 @@
+package io.vmigrate.center;
+
+import io.vmigrate.schema.center.MigrationState;
+import io.vmigrate.schema.center.VaultedVmKey;
+import io.vmigrate.schema.envelope.SignedEnvelope;
+import io.vmigrate.schema.inventory.VmInventoryEntry;
+import io.vmigrate.schema.inventory.VmRegistrationRequested;
+import io.vmigrate.schema.registry.TrustRegistryEntry;
+import io.vmigrate.schema.serde.SerdeFactory;
+import io.vmigrate.schema.topic.Topic;
+import io.vmigrate.schema.topic.Topics;
+import io.vmigrate.trust.CryptoSuites;
+import io.vmigrate.trust.Verifier;
+import java.time.Clock;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.TopicNameExtractor;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The center's topology, processor API, every node and store named.
+ *
+ * <ul>
+ *   <li>Workflow sub-topology: {@code migration.requests}, {@code host.events} and
+ *   {@code vm.registrations} (all keyed by VM id, co-partitioned) into {@link RequestValidator},
+ *   {@link HostReplyProcessor} (which schedules the {@link DeadlinePunctuator}) and
+ *   {@link RegistrationProcessor}, sharing the stores {@code migrations}, {@code bindings},
+ *   {@code vm-keys} and {@code registrations}; out to the per-host command topics, rejections,
+ *   audit, inventory, alerts and dead letters.</li>
+ *   <li>Enrollment sub-topology: {@code host.enrollments} (keyed by host id) into
+ *   {@link EnrollmentProcessor} with store {@code enrollments}; out to {@code trust.registry}.</li>
+ *   <li>Global store {@code trust-registry} from {@code trust.registry} (center-signed entries only),
+ *   read by the workflow for hosts' public keys.</li>
+ * </ul>
+ */
+public final class CenterTopology {
+
+    public static final String MIGRATION_REQUESTS_SOURCE = "migration-requests-source";
+    public static final String HOST_EVENTS_SOURCE = "host-events-source";
+    public static final String VM_REGISTRATIONS_SOURCE = "vm-registrations-source";
+    public static final String HOST_ENROLLMENTS_SOURCE = "host-enrollments-source";
+    public static final String TRUST_REGISTRY_SOURCE = "trust-registry-source";
+
+    public static final String REQUEST_VALIDATOR = "request-validator";
+    public static final String HOST_REPLY_PROCESSOR = "host-reply-processor";
+    public static final String REGISTRATION_PROCESSOR = "registration-processor";
+    public static final String ENROLLMENT_PROCESSOR = "enrollment-processor";
+    public static final String TRUST_REGISTRY_UPDATER = "trust-registry-updater";
+
+    public static final String HOST_COMMANDS_SINK = "host-commands-sink";
+    public static final String REJECTIONS_SINK = "migration-rejections-sink";
+    public static final String AUDIT_SINK = "migration-audit-sink";
+    public static final String INVENTORY_SINK = "vm-inventory-sink";
+    public static final String ALERTS_SINK = "security-alerts-sink";
+    public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+    public static final String ENROLLMENT_REGISTRY_SINK = "enrollment-trust-registry-sink";
+    public static final String ENROLLMENT_ALERTS_SINK = "enrollment-security-alerts-sink";
+    public static final String ENROLLMENT_DEAD_LETTER_SINK = "enrollment-dead-letter-sink";
+
+    /** VM id → {@link MigrationState} of its current or last migration. */
+    public static final String MIGRATIONS_STORE = "migrations";
+    /** VM id → {@link VmInventoryEntry}: the committed binding. */
+    public static final String BINDINGS_STORE = "bindings";
+    /** {@code <vmId>@<epoch>} → {@link VaultedVmKey}: VM private keys, only under the vault's KEK. */
+    public static final String VM_KEYS_STORE = "vm-keys";
+    /** VM id → {@link VmRegistrationRequested} awaiting its first binding. */
+    public static final String REGISTRATIONS_STORE = "registrations";
+    /** Host id → the {@link TrustRegistryEntry} issued at its enrollment (idempotency of enrollment). */
+    public static final String ENROLLMENTS_STORE = "enrollments";
+    /** Global: registry entry key → center-signed {@link TrustRegistryEntry}. */
+    public static final String TRUST_REGISTRY_STORE = "trust-registry";
+
+    static final CenterOutputs.Sinks WORKFLOW_SINKS = new CenterOutputs.Sinks(HOST_COMMANDS_SINK, REJECTIONS_SINK,
+            AUDIT_SINK, INVENTORY_SINK, ALERTS_SINK, DEAD_LETTER_SINK, null);
+    static final CenterOutputs.Sinks ENROLLMENT_SINKS = new CenterOutputs.Sinks(null, null, null, null,
+            ENROLLMENT_ALERTS_SINK, ENROLLMENT_DEAD_LETTER_SINK, ENROLLMENT_REGISTRY_SINK);
+
+    private CenterTopology() {}
+
+    /** Builds the topology from typed config, the vault, the topics and the clock used for deadlines and expiry. */
+    public static Topology build(CenterConfig config, CenterVault vault, Topics topics, Clock clock) {
+        return build(WorkflowSettings.from(config), config.wireFormat().serdeFactory(), vault, topics, clock);
+    }
+
+    public static Topology build(WorkflowSettings settings, SerdeFactory serdes, CenterVault vault, Topics topics, Clock clock) {
+        CenterServices services = new CenterServices(vault, settings, clock);
+        Serde<String> keys = Serdes.String();
+        Topology topology = new Topology();
+
+        // --- workflow sub-topology (keyed by VM id)
+        Topic<String, ?> requests = topics.migrationRequests();
+        Topic<String, SignedEnvelope> events = topics.hostEvents();
+        Topic<String, VmRegistrationRequested> registrations = topics.vmRegistrations();
+        topology.addSource(MIGRATION_REQUESTS_SOURCE, requests.keySerde().deserializer(),
+                topics.migrationRequests().valueSerde().deserializer(), requests.name());
+        topology.addSource(HOST_EVENTS_SOURCE, events.keySerde().deserializer(), events.valueSerde().deserializer(), events.name());
+        topology.addSource(VM_REGISTRATIONS_SOURCE, registrations.keySerde().deserializer(),
+                registrations.valueSerde().deserializer(), registrations.name());
+        topology.addProcessor(REQUEST_VALIDATOR,
+                () -> new RequestValidator(services, topics.migrationRequests().valueSerde().serializer()),
+                MIGRATION_REQUESTS_SOURCE);
+        topology.addProcessor(HOST_REPLY_PROCESSOR,
+                () -> new HostReplyProcessor(services, events.valueSerde().serializer()), HOST_EVENTS_SOURCE);
+        topology.addProcessor(REGISTRATION_PROCESSOR,
+                () -> new RegistrationProcessor(services, registrations.valueSerde().serializer()), VM_REGISTRATIONS_SOURCE);
+        String[] workflow = {REQUEST_VALIDATOR, HOST_REPLY_PROCESSOR, REGISTRATION_PROCESSOR};
+        topology.addStateStore(store(MIGRATIONS_STORE, serdes.serde(MigrationState.class)), workflow);
+        topology.addStateStore(store(BINDINGS_STORE, serdes.serde(VmInventoryEntry.class)), workflow);
+        topology.addStateStore(store(VM_KEYS_STORE, serdes.serde(VaultedVmKey.class)), workflow);
+        topology.addStateStore(store(REGISTRATIONS_STORE, serdes.serde(VmRegistrationRequested.class)), workflow);
+
+        TopicNameExtractor<String, SignedEnvelope> toHost =
+                (key, command, recordContext) -> Topics.hostCommandsTopicName(command.getHostId());
+        topology.addSink(HOST_COMMANDS_SINK, toHost, keys.serializer(),
+                topics.hostCommands("any").valueSerde().serializer(), workflow);
+        topology.addSink(REJECTIONS_SINK, topics.migrationRejections().name(), keys.serializer(),
+                topics.migrationRejections().valueSerde().serializer(), REQUEST_VALIDATOR);
+        topology.addSink(AUDIT_SINK, topics.migrationAudit().name(), keys.serializer(),
+                topics.migrationAudit().valueSerde().serializer(), workflow);
+        topology.addSink(INVENTORY_SINK, topics.vmInventory().name(), keys.serializer(),
+                topics.vmInventory().valueSerde().serializer(), workflow);
+        topology.addSink(ALERTS_SINK, topics.securityAlerts().name(), keys.serializer(),
+                topics.securityAlerts().valueSerde().serializer(), workflow);
+        topology.addSink(DEAD_LETTER_SINK, topics.deadLetter().name(), topics.deadLetter().keySerde().serializer(),
+                topics.deadLetter().valueSerde().serializer(), workflow);
+
+        // --- enrollment sub-topology (keyed by host id)
+        var enrollments = topics.hostEnrollments();
+        topology.addSource(HOST_ENROLLMENTS_SOURCE, enrollments.keySerde().deserializer(),
+                enrollments.valueSerde().deserializer(), enrollments.name());
+        topology.addProcessor(ENROLLMENT_PROCESSOR,
+                () -> new EnrollmentProcessor(services, enrollments.valueSerde().serializer()), HOST_ENROLLMENTS_SOURCE);
+        topology.addStateStore(store(ENROLLMENTS_STORE, serdes.serde(TrustRegistryEntry.class)), ENROLLMENT_PROCESSOR);
+        topology.addSink(ENROLLMENT_REGISTRY_SINK, topics.trustRegistry().name(), keys.serializer(),
+                topics.trustRegistry().valueSerde().serializer(), ENROLLMENT_PROCESSOR);
+        topology.addSink(ENROLLMENT_ALERTS_SINK, topics.securityAlerts().name(), keys.serializer(),
+                topics.securityAlerts().valueSerde().serializer(), ENROLLMENT_PROCESSOR);
+        topology.addSink(ENROLLMENT_DEAD_LETTER_SINK, topics.deadLetter().name(), topics.deadLetter().keySerde().serializer(),
+                topics.deadLetter().valueSerde().serializer(), ENROLLMENT_PROCESSOR);
+
+        // --- global registry of enrolled hosts (its source topic is its changelog)
+        Verifier center = CryptoSuites.get(vault.suite()).verifier(vault.centerPublicKey());
+        Topic<String, TrustRegistryEntry> registry = topics.trustRegistry();
+        topology.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TRUST_REGISTRY_STORE), keys, registry.valueSerde())
+                        .withLoggingDisabled(),
+                TRUST_REGISTRY_SOURCE, registry.keySerde().deserializer(), registry.valueSerde().deserializer(),
+                registry.name(), TRUST_REGISTRY_UPDATER, () -> new RegistryStoreUpdater(center));
+        return topology;
+    }
+
+    private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> valueSerde) {
+        // Persistent with a changelog (the default): a restarted center resumes every migration.
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), valueSerde);
+    }
+}

@@ -1,0 +1,128 @@
+package io.vmigrate.center;
+
+import io.vmigrate.schema.common.PublicKeyRecord;
+import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.keys.PublicKeyRecords;
+import io.vmigrate.schema.registry.EnrollmentProof;
+import io.vmigrate.schema.registry.HostEnrollment;
+import io.vmigrate.schema.registry.HostEnrollmentRequested;
+import io.vmigrate.schema.registry.TrustRegistryEntry;
+import io.vmigrate.schema.serde.ByteBuffers;
+import io.vmigrate.schema.topic.HostIds;
+import io.vmigrate.schema.topic.Topics;
+import io.vmigrate.trust.KeyPurpose;
+import io.vmigrate.trust.MalformedBlobException;
+import io.vmigrate.trust.PublicKeyHandle;
+import io.vmigrate.trust.SignatureBlob;
+import io.vmigrate.trust.SignatureRefusedException;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Enrollment step 4: checks a host's proof of possession (its secure zone signed its own three
+ * public keys for its host id) and publishes a center-signed {@code host:<hostId>} entry to
+ * {@code trust.registry}. Enrolling again with the same keys changes nothing; other keys for an
+ * enrolled host are refused and alerted, never silently replaced.
+ */
+final class EnrollmentProcessor implements Processor<String, HostEnrollmentRequested, Object, Object> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EnrollmentProcessor.class);
+
+    private final CenterServices services;
+    private final Serializer<HostEnrollmentRequested> serializer;
+    private KeyValueStore<String, TrustRegistryEntry> enrollments;
+    private CenterOutputs outputs;
+
+    EnrollmentProcessor(CenterServices services, Serializer<HostEnrollmentRequested> serializer) {
+        this.services = services;
+        this.serializer = serializer;
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+        this.enrollments = context.getStateStore(CenterTopology.ENROLLMENTS_STORE);
+        this.outputs = new CenterOutputs(context, CenterTopology.ENROLLMENT_SINKS, services.clock());
+    }
+
+    @Override
+    public void process(Record<String, HostEnrollmentRequested> record) {
+        HostEnrollmentRequested request = record.value();
+        if (request == null || !HostIds.isValid(request.getHostId()) || !request.getHostId().equals(record.key())) {
+            refuse(record, RefusalReason.MALFORMED, "enrollment without value, with an invalid host id, or keyed by another id", false);
+            return;
+        }
+        String hostId = request.getHostId();
+        PublicKeyHandle signingKey;
+        try {
+            signingKey = checkKey(request.getSecureZoneSigningKey(), KeyPurpose.SIGNING, "secure-zone signing key");
+            checkKey(request.getSecureZoneEncapsulationKey(), KeyPurpose.KEY_ENCAPSULATION, "secure-zone encapsulation key");
+            checkKey(request.getAgentKey(), KeyPurpose.SIGNING, "agent key");
+        } catch (IllegalArgumentException e) {
+            refuse(record, RefusalReason.MALFORMED, "host " + hostId + ": " + e.getMessage(), false);
+            return;
+        }
+        try {
+            services.crypto().verifier(signingKey).verify(SignatureBlob.parse(ByteBuffers.toArray(request.getProof())),
+                    EnrollmentProof.signingInput(hostId, request.getSecureZoneSigningKey(),
+                            request.getSecureZoneEncapsulationKey(), request.getAgentKey()),
+                    EnrollmentProof.context(hostId));
+        } catch (MalformedBlobException | SignatureRefusedException e) {
+            refuse(record, RefusalReason.SIGNATURE_INVALID, "host " + hostId + ": proof of possession refused: "
+                    + e.getMessage(), true);
+            return;
+        }
+        HostEnrollment enrollment = HostEnrollment.newBuilder()
+                .setHostId(hostId)
+                .setSecureZoneSigningKey(request.getSecureZoneSigningKey())
+                .setSecureZoneEncapsulationKey(request.getSecureZoneEncapsulationKey())
+                .setAgentKey(request.getAgentKey())
+                .setCommandTopic(Topics.hostCommandsTopicName(hostId))
+                .build();
+        TrustRegistryEntry existing = enrollments.get(hostId);
+        if (existing != null) {
+            if (sameKeys(existing.getHost(), enrollment)) {
+                LOG.info("host {} enrollment at {}: already enrolled with these keys", hostId, outputs.coordinates());
+            } else {
+                refuse(record, RefusalReason.BINDING_MISMATCH, "host " + hostId
+                        + " is enrolled with other keys; re-keying a host needs its revocation first", true);
+            }
+            return;
+        }
+        TrustRegistryEntry entry = TrustRegistryEntries.host(enrollment, services.clock().instant(), services.vault().signer());
+        enrollments.put(hostId, entry);
+        outputs.registry(entry);
+        LOG.info("host {} enrolled at {}: secure-zone signing key {}, encapsulation key {}", hostId,
+                outputs.coordinates(), enrollment.getSecureZoneSigningKey().getKeyId(),
+                enrollment.getSecureZoneEncapsulationKey().getKeyId());
+    }
+
+    /** Decodes a transported key and checks it is of the center's suite and the expected purpose. */
+    private PublicKeyHandle checkKey(PublicKeyRecord record, KeyPurpose purpose, String what) {
+        PublicKeyHandle key = PublicKeyRecords.fromRecord(record);
+        if (key.suite() != services.vault().suite() || key.purpose() != purpose) {
+            throw new IllegalArgumentException(what + " is a " + key.suite() + " " + key.purpose() + " key, expected "
+                    + services.vault().suite() + " " + purpose);
+        }
+        return key;
+    }
+
+    private static boolean sameKeys(HostEnrollment a, HostEnrollment b) {
+        return Objects.equals(a.getSecureZoneSigningKey().getKeyId(), b.getSecureZoneSigningKey().getKeyId())
+                && Objects.equals(a.getSecureZoneEncapsulationKey().getKeyId(), b.getSecureZoneEncapsulationKey().getKeyId())
+                && Objects.equals(a.getAgentKey().getKeyId(), b.getAgentKey().getKeyId());
+    }
+
+    private void refuse(Record<String, HostEnrollmentRequested> record, RefusalReason reason, String detail, boolean alert) {
+        byte[] value = record.value() == null ? null : serializer.serialize(null, record.value());
+        outputs.deadLetter(record.key() == null ? null : DeadLetters.utf8(record.key()), value, reason, detail);
+        if (alert) {
+            outputs.alert(reason, detail, record.key(), null, null, null);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.vmigrate.center;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmigrate.schema.audit.AuditRecord;
+import io.vmigrate.schema.command.AbortMigration;
+import io.vmigrate.schema.command.DeliverVmKey;
+import io.vmigrate.schema.common.HostRole;
+import io.vmigrate.schema.common.MessageType;
+import io.vmigrate.schema.common.MigrationStep;
+import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.reply.CommandRefused;
+import io.vmigrate.schema.reply.KeyInstallOutcome;
+import io.vmigrate.schema.reply.KeyInstallReply;
+import io.vmigrate.schema.reply.MigrationCompleted;
+import io.vmigrate.schema.reply.TargetVmCreated;
+import io.vmigrate.trust.CryptoSuites;
+import io.vmigrate.trust.Suite;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class CenterTopologyAbortTest {
+
+    @TempDir
+    Path dir;
+
+    private static void assertAbortedToBothHosts(CenterHarness center, RefusalReason reason) throws Exception {
+        AbortMigration toSource = center.onlyCommand("h1", AbortMigration.class);
+        AbortMigration toDestination = center.onlyCommand("h2", AbortMigration.class);
+        assertThat(toSource.getRole()).isEqualTo(HostRole.SOURCE);
+        assertThat(toDestination.getRole()).isEqualTo(HostRole.DESTINATION);
+        assertThat(toSource.getReason()).isEqualTo(reason);
+        assertThat(center.state("vm1").getStep()).isEqualTo(MigrationStep.ABORTED);
+        assertThat(center.state("vm1").getOutcomeReason()).isEqualTo(reason);
+        var binding = center.binding("vm1").getBinding();
+        assertThat(binding.getHostId()).as("binding untouched").isEqualTo("h1");
+        assertThat(binding.getEpoch()).isZero();
+        List<AuditRecord> trail = center.audit("m1");
+        assertThat(trail.subList(trail.size() - 2, trail.size())).extracting(AuditRecord::getStep)
+                .containsExactly(MigrationStep.ABORTING, MigrationStep.ABORTED);
+        assertThat(trail.get(trail.size() - 1).getReason()).isEqualTo(reason);
+        AuditChain.verify(trail, center.centerVerifier, CryptoSuites.get(center.suite).digest());
+    }
+
+    private static DeliverVmKey startAndCreateTarget(CenterHarness center, TestHost h2) throws Exception {
+        center.request("m1", "vm1", "h1", "h2");
+        center.commands("h1");
+        center.commands("h2");
+        center.reply(h2, "m1", "vm1", 0, TargetVmCreated.newBuilder().setMigrationId("m1").setVmId("vm1")
+                .setHostId("h2").setCreatedAt(center.clock.instant()).build());
+        return center.onlyCommand("h2", DeliverVmKey.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void keyInstallFailedAbortsAndLeavesTheBinding(Suite suite) throws Exception {
+        try (CenterHarness center = new CenterHarness(suite, dir)) {
+            TestHost h1 = center.enrolledHost("h1");
+            TestHost h2 = center.enrolledHost("h2");
+            center.register("vm1", h1);
+            DeliverVmKey delivery = startAndCreateTarget(center, h2);
+            assertThat(center.vmKey("vm1", 1)).isNotNull();
+            center.reply(h2, "m1", "vm1", 1, KeyInstallReply.newBuilder().setMigrationId("m1").setVmId("vm1")
+                    .setHostId("h2").setOutcome(KeyInstallOutcome.FAILED).setReason(RefusalReason.UNWRAP_FAILED)
+                    .setDetail("cannot unwrap").setKeyFingerprint(delivery.getBinding().getKeyFingerprint()).setEpoch(1).build());
+            assertAbortedToBothHosts(center, RefusalReason.UNWRAP_FAILED);
+            assertThat(center.vmKey("vm1", 1)).as("the uncommitted key is dropped").isNull();
+            assertThat(center.vmKey("vm1", 0)).isNotNull();
+
+            // The VM is free again: a new migration is accepted.
+            center.request("m2", "vm1", "h1", "h2");
+            assertThat(center.commands("h1")).hasSize(1);
+            assertThat(center.state("vm1").getStep()).isEqualTo(MigrationStep.COMMANDED);
+        }
+    }
+
+    @Test
+    void deadlinePassedAbortsOnWallClockAndLateRepliesAreIgnored() throws Exception {
+        try (CenterHarness center = new CenterHarness(Suite.INTL, dir)) {
+            TestHost h1 = center.enrolledHost("h1");
+            TestHost h2 = center.enrolledHost("h2");
+            center.register("vm1", h1);
+            DeliverVmKey delivery = startAndCreateTarget(center, h2);
+
+            center.advance(CenterHarness.DEADLINE.minusSeconds(1));
+            assertThat(center.state("vm1").getStep()).isEqualTo(MigrationStep.KEY_DELIVERED);
+            center.advance(Duration.ofSeconds(2));
+            assertAbortedToBothHosts(center, RefusalReason.DEADLINE_PASSED);
+
+            String fingerprint = delivery.getBinding().getKeyFingerprint();
+            center.reply(h2, "m1", "vm1", 1, KeyInstallReply.newBuilder().setMigrationId("m1").setVmId("vm1")
+                    .setHostId("h2").setOutcome(KeyInstallOutcome.INSTALLED).setKeyFingerprint(fingerprint).setEpoch(1).build());
+            center.reply(h2, "m1", "vm1", 1, MigrationCompleted.newBuilder().setMigrationId("m1").setVmId("vm1")
+                    .setHostId("h2").setKeyFingerprint(fingerprint).setEpoch(1).setCompletedAt(center.clock.instant()).build());
+            assertThat(center.state("vm1").getStep()).isEqualTo(MigrationStep.ABORTED);
+            assertThat(center.binding("vm1").getBinding().getEpoch()).isZero();
+            assertThat(center.commands("h1")).as("never deregistered").isEmpty();
+            List<AuditRecord> trail = center.audit("m1");
+            assertThat(trail.get(trail.size() - 1).getDetail()).startsWith("ignored MIGRATION_COMPLETED");
+            AuditChain.verify(trail, center.centerVerifier, CryptoSuites.get(Suite.INTL).digest());
+        }
+    }
+
+    @Test
+    void aRefusedCommandAborts() throws Exception {
+        try (CenterHarness center = new CenterHarness(Suite.INTL, dir)) {
+            TestHost h1 = center.enrolledHost("h1");
+            center.enrolledHost("h2");
+            center.register("vm1", h1);
+            center.request("m1", "vm1", "h1", "h2");
+            var migrateOut = center.commands("h1").get(0).envelope();
+            center.commands("h2");
+            center.reply(h1, "m1", "vm1", 0, CommandRefused.newBuilder().setCommandMessageId(migrateOut.getMessageId())
+                    .setCommandType(MessageType.MIGRATE_OUT).setMigrationId("m1").setVmId("vm1").setHostId("h1")
+                    .setReason(RefusalReason.HYPERVISOR_FAILURE).setDetail("disk full").build());
+            assertAbortedToBothHosts(center, RefusalReason.HYPERVISOR_FAILURE);
+        }
+    }
+}
