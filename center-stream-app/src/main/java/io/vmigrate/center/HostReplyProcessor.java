@@ -130,7 +130,10 @@ final class HostReplyProcessor implements Processor<String, SignedEnvelope, Obje
     }
 
     private void onTargetVmCreated(MigrationState state, SignedEnvelope reply) {
-        if (state.getRegistration() || state.getStep() != MigrationStep.COMMANDED || state.getTargetCreated()) {
+        // The source's branch (migrate-out, attestation) runs in parallel with the destination's, so the
+        // target may be reported after the attestation was already received and forwarded.
+        if (state.getRegistration() || state.getTargetCreated() || MigrationWorkflow.isCommitted(state)
+                || state.getStep() == MigrationStep.REQUESTED) {
             workflow.ignore(state, reply, "target already created or not expected in step " + state.getStep());
             return;
         }

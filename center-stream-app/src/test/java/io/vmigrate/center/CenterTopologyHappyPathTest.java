@@ -135,4 +135,39 @@ class CenterTopologyHappyPathTest {
             assertThat(center.alerts).isEmpty();
         }
     }
+
+    /** Found by the demo: the source may attest before the destination reports its target. */
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void theSourceAttestationMayArriveBeforeTheTargetIsCreated(Suite suite) throws Exception {
+        try (CenterHarness center = new CenterHarness(suite, dir)) {
+            TestHost h1 = center.enrolledHost("h1");
+            TestHost h2 = center.enrolledHost("h2");
+            center.register("vm1", h1);
+            center.request("m1", "vm1", "h1", "h2");
+            center.onlyCommand("h1", MigrateOut.class);
+            center.onlyCommand("h2", CreateTargetVm.class);
+
+            center.reply(h1, "m1", "vm1", 0, VmAttestation.newBuilder().setMigrationId("m1").setVmId("vm1").setHostId("h1")
+                    .setDescriptionDigest(ByteBuffer.wrap(new byte[] {1})).setImageManifestDigest(ByteBuffer.wrap(new byte[] {2}))
+                    .setAttestedAt(center.clock.instant()).build());
+            center.onlyCommand("h2", ForwardedVmAttestation.class);
+            center.reply(h2, "m1", "vm1", 0, TargetVmCreated.newBuilder().setMigrationId("m1").setVmId("vm1")
+                    .setHostId("h2").setCreatedAt(center.clock.instant()).build());
+            DeliverVmKey delivery = center.onlyCommand("h2", DeliverVmKey.class);
+            String epoch1 = delivery.getBinding().getKeyFingerprint();
+            center.reply(h2, "m1", "vm1", 1, KeyInstallReply.newBuilder().setMigrationId("m1").setVmId("vm1")
+                    .setHostId("h2").setOutcome(KeyInstallOutcome.INSTALLED).setKeyFingerprint(epoch1).setEpoch(1).build());
+            center.reply(h2, "m1", "vm1", 1, MigrationCompleted.newBuilder().setMigrationId("m1").setVmId("vm1")
+                    .setHostId("h2").setKeyFingerprint(epoch1).setEpoch(1).setCompletedAt(center.clock.instant()).build());
+            center.onlyCommand("h1", DeregisterVm.class);
+            center.reply(h1, "m1", "vm1", 1, VmDeregistered.newBuilder().setMigrationId("m1").setVmId("vm1").setHostId("h1")
+                    .setEpoch(1).setDestroyedKeyFingerprint("ignored").setDeregisteredAt(center.clock.instant()).build());
+
+            assertThat(center.state("vm1").getStep()).isEqualTo(MigrationStep.DONE);
+            assertThat(center.binding("vm1").getBinding().getHostId()).isEqualTo("h2");
+            assertThat(center.binding("vm1").getBinding().getEpoch()).isEqualTo(1);
+            AuditChain.verify(center.audit("m1"), center.centerVerifier, h1.crypto.digest());
+        }
+    }
 }

@@ -1,66 +1,81 @@
 package io.vmigrate.cli;
 
 import io.vmigrate.cli.broker.BrokerAddressFile;
-import io.vmigrate.cli.broker.EmbeddedKafkaCluster;
-import io.vmigrate.schema.topic.TopicProvisioner;
-import io.vmigrate.schema.topic.Topics;
+import io.vmigrate.cli.system.EmbeddedSystem;
+import io.vmigrate.trust.Suite;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Runs vmigrate on an embedded, real, single-node KRaft broker until interrupted. Records the
- * broker's address under the data directory so that other subcommands find it without flags.
+ * Runs the whole system on one machine until interrupted: a real single-node KRaft broker (unless
+ * {@code --bootstrap} names an external cluster), the center, and N hosts with sample VMs.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Start an embedded single-node Kafka (KRaft) broker with the protocol topics and run until interrupted.")
+        description = "Start a broker, the center and N hosts (secure zone + agent each), enroll them, register sample VMs, and run until interrupted.")
 final class UpCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
 
+    @Option(names = "--hosts", defaultValue = "3", description = "Number of hosts (default: ${DEFAULT-VALUE}).")
+    private int hosts;
+
+    @Option(names = "--vms-per-host", defaultValue = "2", description = "Sample VMs per host (default: ${DEFAULT-VALUE}).")
+    private int vmsPerHost;
+
+    @Option(names = "--suite", defaultValue = "gm", converter = SuiteConverter.class,
+            description = "Crypto suite: gm (SM2/SM3/SM4) or intl (Ed25519/HPKE/SHA-256/AES-GCM) (default: ${DEFAULT-VALUE}).")
+    private Suite suite;
+
     @Option(names = "--data-dir", defaultValue = "${env:VMIGRATE_DATA_DIR:-.vmigrate}",
-            description = "Where the broker's logs, keys and state live (default: ${DEFAULT-VALUE}).")
+            description = "Where the broker, keys and state live (default: ${DEFAULT-VALUE}).")
     private Path dataDir;
 
-    @Option(names = "--partitions", defaultValue = "3",
-            description = "Partitions of each protocol topic (default: ${DEFAULT-VALUE}).")
-    private int partitions;
+    @Option(names = "--bootstrap", description = "Use this external Kafka cluster instead of an embedded broker.")
+    private String bootstrap;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
-        try (EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.singleNode(dataDir)) {
-            Thread shutdown = new Thread(() -> {
-                cluster.close();
-                stopped.countDown();
-            }, "vmigrate-shutdown");
-            Runtime.getRuntime().addShutdownHook(shutdown);
-
-            cluster.start();
-            Topics topics = Topics.withDefaultWireFormat();
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
-                new TopicProvisioner(admin, partitions, (short) 1).provisionShared(topics);
-            }
-            Path addressFile = BrokerAddressFile.location(dataDir);
-
-            out.printf("vmigrate is up.%n");
-            out.printf("  Kafka (KRaft, 1 node, cluster %s): %s%n", cluster.clusterId(), cluster.bootstrapServers());
-            out.printf("  protocol topics: %s%n", String.join(", ", topics.sharedTopics().stream().map(t -> t.name()).toList()));
-            out.printf("  address recorded in %s%n", addressFile.toAbsolutePath());
-            out.printf("Press Ctrl-C to stop.%n");
-            out.flush();
-            stopped.await();
-        }
+        out.printf("starting vmigrate in %s (%d hosts, %d VMs each, suite %s)...%n", dataDir.toAbsolutePath(), hosts,
+                vmsPerHost, suite.name().toLowerCase(java.util.Locale.ROOT));
+        out.flush();
+        EmbeddedSystem system = EmbeddedSystem.builder().dataDir(dataDir).hosts(hosts).vmsPerHost(vmsPerHost)
+                .suite(suite).externalBootstrap(bootstrap).build();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            system.close();
+            stopped.countDown();
+        }, "vmigrate-shutdown"));
+        system.start();
+        printWhereItListens(out, system);
+        out.printf("Press Ctrl-C to stop.%n");
+        out.flush();
+        stopped.await();
         return 0;
+    }
+
+    static void printWhereItListens(PrintWriter out, EmbeddedSystem system) {
+        out.printf("vmigrate is up.%n");
+        out.printf("  Kafka bootstrap: %s%s%n", system.bootstrapServers(),
+                BrokerAddressFile.read(system.dataDir()).isPresent()
+                        ? " (recorded in " + BrokerAddressFile.location(system.dataDir()) + ")" : "");
+        out.printf("  center: application %s, center key %s%n", "vmigrate-center",
+                system.center().centerPublicKey().keyId());
+        for (String hostId : system.hostIds()) {
+            out.printf("  host %s: commands on %s, secure zone at %s%n", hostId,
+                    system.topics().hostCommands(hostId).name(),
+                    system.dataDir().resolve("hosts").resolve(hostId).resolve("secure-zone.sock"));
+        }
+        out.printf("  VMs: %s%n", String.join(", ", system.sampleVmIds()));
+        out.printf("Try: ./vmigrate vms   |   ./vmigrate migrate --vm %s --to %s --wait%n",
+                system.sampleVmIds().isEmpty() ? "vm-1" : system.sampleVmIds().get(0),
+                system.hostIds().get(system.hostIds().size() > 1 ? 1 : 0));
     }
 }

@@ -12,6 +12,13 @@ public final class VmigrateMain {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new VmigrateCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new VmigrateCommand())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                // Operators get one clear line, not a stack trace; details go to the log.
+                .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+                    commandLine.getErr().println("vmigrate " + commandLine.getCommandName() + ": " + e.getMessage());
+                    org.slf4j.LoggerFactory.getLogger(VmigrateMain.class).debug("command failed", e);
+                    return 1;
+                });
     }
 }
