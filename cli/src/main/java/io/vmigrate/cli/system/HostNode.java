@@ -3,6 +3,12 @@ package io.vmigrate.cli.system;
 import io.vmigrate.host.HostAgent;
 import io.vmigrate.host.HostAgentConfig;
 import io.vmigrate.host.hypervisor.FileHypervisor;
+import io.vmigrate.host.securezone.SecureZoneClientPort;
+import io.vmigrate.host.securezone.SecureZoneConnector;
+import io.vmigrate.host.securezone.SecureZonePort;
+import io.vmigrate.trust.CryptoSuite;
+import io.vmigrate.trust.CryptoSuites;
+import java.time.Clock;
 import io.vmigrate.securezone.SecureZoneConfig;
 import io.vmigrate.securezone.SecureZoneServer;
 import java.io.IOException;
@@ -10,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * One host of the embedded system: its secure zone (listening on its own Unix socket) and its host
@@ -64,8 +71,21 @@ public final class HostNode implements AutoCloseable {
 
     /** Starts the agent; it enrolls the host (first time) and registers the VMs it finds. */
     public synchronized void startAgent() {
+        startAgentRelayingThrough(UnaryOperator.identity());
+    }
+
+    /**
+     * Starts the agent with something between it and its secure zone, e.g. a test's model of a
+     * compromised user zone that alters what it relays: the secure zone must refuse it.
+     */
+    public synchronized void startAgentRelayingThrough(UnaryOperator<SecureZonePort> userZone) {
         if (agent == null) {
-            HostAgent started = HostAgent.create(agentConfig);
+            CryptoSuite suite = CryptoSuites.get(agentConfig.suite());
+            HostAgent started = new HostAgent(agentConfig, hypervisor, signer -> {
+                SecureZoneConnector direct = SecureZoneClientPort.connector(agentConfig.secureZoneSocket(),
+                        hostId, signer, suite);
+                return () -> userZone.apply(direct.connect());
+            }, Clock.systemUTC());
             started.start();
             agent = started;
         }
