@@ -51,6 +51,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Keep the demo's data here (default: a temporary directory, removed afterwards).")
     private Path dataDir;
 
+    @Option(names = "--bootstrap", description = "Run against this external Kafka cluster instead of an embedded broker.")
+    private String bootstrap;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -59,7 +62,8 @@ final class DemoCommand implements Callable<Integer> {
         int failures = 0;
         out.printf("vmigrate demo: 3 hosts, 2 VMs each, suite %s, data in %s%n", suite.name().toLowerCase(java.util.Locale.ROOT), dir);
         out.flush();
-        try (EmbeddedSystem system = EmbeddedSystem.builder().dataDir(dir).hosts(3).vmsPerHost(2).suite(suite).build()) {
+        try (EmbeddedSystem system = EmbeddedSystem.builder().dataDir(dir).hosts(3).vmsPerHost(2).suite(suite)
+                .externalBootstrap(bootstrap).build()) {
             system.start();
             UpCommand.printWhereItListens(out, system);
             Operator operator = system.operator();

@@ -7,25 +7,29 @@ import io.vmigrate.schema.topic.Topics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Follows one migration through {@code migration.audit} and {@code migration.rejections} from
- * positions recorded before the request was sent, until it ends (DONE, ABORTED or REJECTED).
+ * Follows migrations through {@code migration.audit} and {@code migration.rejections} from positions
+ * recorded before the requests were sent, until each ends (DONE, ABORTED or REJECTED). Steps of
+ * migrations not being awaited are kept, so several migrations can be awaited one after another.
+ * Not thread-safe: one thread uses a watcher.
  */
 public final class MigrationWatcher implements AutoCloseable {
 
     /** One observed step of a migration. */
     public record Step(MigrationStep step, Instant at, String detail) {}
 
-    /** How the migration ended, with every step seen. */
+    /** How a migration ended, with every step seen. */
     public record Outcome(MigrationStep finalStep, List<Step> steps, String reason) {
         public boolean succeeded() {
             return finalStep == MigrationStep.DONE;
@@ -34,6 +38,8 @@ public final class MigrationWatcher implements AutoCloseable {
 
     private final Topics topics;
     private final KafkaConsumer<String, byte[]> consumer;
+    private final Map<String, List<Step>> steps = new HashMap<>();
+    private final Map<String, Outcome> ended = new HashMap<>();
 
     private MigrationWatcher(Map<String, Object> client, Topics topics, Map<TopicPartition, Long> from) {
         this.topics = topics;
@@ -43,9 +49,9 @@ public final class MigrationWatcher implements AutoCloseable {
         from.forEach(consumer::seek);
     }
 
-    /** Records where both topics end now; call before sending the request so nothing is missed. */
+    /** Records where both topics end now; call before sending requests so nothing is missed. */
     public static Map<TopicPartition, Long> positionsNow(Map<String, Object> client) {
-        Map<TopicPartition, Long> from = new java.util.HashMap<>(TopicSnapshot.endOffsets(client, Topics.MIGRATION_AUDIT));
+        Map<TopicPartition, Long> from = new HashMap<>(TopicSnapshot.endOffsets(client, Topics.MIGRATION_AUDIT));
         from.putAll(TopicSnapshot.endOffsets(client, Topics.MIGRATION_REJECTIONS));
         return from;
     }
@@ -54,42 +60,59 @@ public final class MigrationWatcher implements AutoCloseable {
         return new MigrationWatcher(client, topics, positions);
     }
 
-    /** Blocks until the migration ends or the timeout passes (then empty). */
+    /** Blocks until the migration ends or the timeout passes (then empty); {@code onStep} sees each step once, in order. */
     public Optional<Outcome> await(String migrationId, Duration timeout, Consumer<Step> onStep) {
-        List<Step> steps = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        var audit = topics.migrationAudit().valueSerde().deserializer();
-        var rejections = topics.migrationRejections().valueSerde().deserializer();
-        while (System.nanoTime() < deadline) {
-            for (var record : consumer.poll(Duration.ofMillis(100))) {
-                if (record.topic().equals(Topics.MIGRATION_REJECTIONS)) {
-                    MigrationRejected rejected = rejections.deserialize(record.topic(), record.value());
-                    if (rejected.getMigrationId().equals(migrationId)) {
-                        Step step = new Step(MigrationStep.REJECTED, rejected.getRejectedAt(),
-                                rejected.getReason() + ": " + rejected.getDetail());
-                        steps.add(step);
-                        onStep.accept(step);
-                        return Optional.of(new Outcome(MigrationStep.REJECTED, steps, step.detail()));
-                    }
-                } else if (record.key() != null && record.key().equals(migrationId)) {
-                    AuditRecord entry = audit.deserialize(record.topic(), record.value());
-                    String detail = describe(entry);
-                    Step step = new Step(entry.getStep(), entry.getRecordedAt(), detail);
-                    steps.add(step);
-                    onStep.accept(step);
-                    switch (entry.getStep()) {
-                        case DONE:
-                            return Optional.of(new Outcome(MigrationStep.DONE, steps, ""));
-                        case ABORTED:
-                        case REJECTED:
-                            return Optional.of(new Outcome(entry.getStep(), steps, detail));
-                        default:
-                            break;
-                    }
-                }
+        int reported = 0;
+        while (true) {
+            List<Step> seen = steps.getOrDefault(migrationId, List.of());
+            while (reported < seen.size()) {
+                onStep.accept(seen.get(reported++));
             }
+            Outcome outcome = ended.get(migrationId);
+            if (outcome != null) {
+                return Optional.of(outcome);
+            }
+            if (System.nanoTime() >= deadline) {
+                return Optional.empty();
+            }
+            consumer.poll(Duration.ofMillis(50)).forEach(this::observe);
         }
-        return Optional.empty();
+    }
+
+    /** As {@link #await(String, Duration, Consumer)} without following the steps. */
+    public Optional<Outcome> awaitAny(String migrationId, Duration timeout) {
+        return await(migrationId, timeout, step -> { });
+    }
+
+    private void observe(ConsumerRecord<String, byte[]> record) {
+        if (record.topic().equals(Topics.MIGRATION_REJECTIONS)) {
+            MigrationRejected rejected = topics.migrationRejections().valueSerde().deserializer()
+                    .deserialize(record.topic(), record.value());
+            Step step = new Step(MigrationStep.REJECTED, rejected.getRejectedAt(), rejected.getReason() + ": " + rejected.getDetail());
+            List<Step> all = steps.computeIfAbsent(rejected.getMigrationId(), id -> new ArrayList<>());
+            all.add(step);
+            ended.put(rejected.getMigrationId(), new Outcome(MigrationStep.REJECTED, List.copyOf(all), step.detail()));
+            return;
+        }
+        if (record.key() == null) {
+            return;
+        }
+        AuditRecord entry = topics.migrationAudit().valueSerde().deserializer().deserialize(record.topic(), record.value());
+        Step step = new Step(entry.getStep(), entry.getRecordedAt(), describe(entry));
+        List<Step> all = steps.computeIfAbsent(record.key(), id -> new ArrayList<>());
+        all.add(step);
+        switch (entry.getStep()) {
+            case DONE:
+                ended.put(record.key(), new Outcome(MigrationStep.DONE, List.copyOf(all), ""));
+                break;
+            case ABORTED:
+            case REJECTED:
+                ended.put(record.key(), new Outcome(entry.getStep(), List.copyOf(all), step.detail()));
+                break;
+            default:
+                break;
+        }
     }
 
     private static String describe(AuditRecord entry) {

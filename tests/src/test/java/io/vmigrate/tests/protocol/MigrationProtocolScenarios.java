@@ -370,6 +370,66 @@ abstract class MigrationProtocolScenarios {
         assertThat(probe.hostsRunning("vm-11")).containsExactly("h2");
     }
 
+    // The center never crashes on input and never drops it: an undecodable request and a forged reply
+    // end on the dead-letter topic with their origin in headers; the forgery also raises an alert.
+    @Test
+    @Order(10)
+    void badInputToTheCenterIsDeadLetteredUnderExactlyOnce() throws Exception {
+        byte[] garbage = "not a request".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Map<String, Object> props = new HashMap<>(system.clientProperties());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        long garbageOffset;
+        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            garbageOffset = producer.send(new ProducerRecord<>(system.topics().migrationRequests().name(),
+                    "vm-12".getBytes(java.nio.charset.StandardCharsets.UTF_8), garbage)).get().offset();
+        }
+        CryptoSuite crypto = CryptoSuites.get(suite());
+        EnvelopeSealer forger = new EnvelopeSealer(crypto.signer(crypto.generateSigningKey()), Clock.systemUTC(),
+                Duration.ofMinutes(1));
+        SignedEnvelope forgedReply = forger.seal(Addressing.of("forged-reply", "vm-12", "h3", 1),
+                io.vmigrate.schema.reply.VmDeregistered.newBuilder().setMigrationId("forged-reply").setVmId("vm-12")
+                        .setHostId("h3").setEpoch(1).setDestroyedKeyFingerprint("x")
+                        .setDeregisteredAt(java.time.Instant.now()).build());
+        produce(system.topics().hostEvents(), "vm-12", forgedReply);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<Map<String, String>> letters = new ArrayList<>();
+            readDeadLetters(letters);
+            assertThat(letters).anySatisfy(headers -> {
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.SOURCE_TOPIC, "migration.requests");
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.SOURCE_OFFSET, String.valueOf(garbageOffset));
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.REASON, RefusalReason.MALFORMED.name());
+            });
+            assertThat(letters).anySatisfy(headers -> {
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.SOURCE_TOPIC, "host.events");
+                assertThat(headers.get(io.vmigrate.schema.topic.DeadLetterHeaders.REASON))
+                        .isIn(RefusalReason.UNKNOWN_SIGNER.name(), RefusalReason.SIGNATURE_INVALID.name());
+            });
+            assertThat(probe.alertsAbout(forgedReply.getMessageId())).isNotEmpty();
+        });
+        // and the center still works
+        assertThat(migrate("vm-12", "h1", Optional.empty()).finalStep()).isEqualTo(MigrationStep.DONE);
+    }
+
+    private void readDeadLetters(List<Map<String, String>> sink) {
+        Map<String, Object> props = new HashMap<>(TopicSnapshot.consumerProperties(system.clientProperties()));
+        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = TopicSnapshot.partitionsOf(consumer, system.topics().deadLetter().name());
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (var record : consumer.poll(Duration.ofMillis(100))) {
+                    Map<String, String> headers = new HashMap<>();
+                    for (Header header : record.headers()) {
+                        headers.put(header.key(), new String(header.value(), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                    sink.add(headers);
+                }
+            }
+        }
+    }
+
     // 8: last, so it scans what every scenario above wrote.
     @Test
     @Order(100)
