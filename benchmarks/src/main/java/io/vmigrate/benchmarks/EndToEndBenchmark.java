@@ -39,6 +39,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.LoggerFactory;
 
 /**
  * End-to-end figures measured in one run on the embedded system: the raw produce-to-consume hop on
@@ -85,7 +86,7 @@ public final class EndToEndBenchmark {
             String table = report(suite, hop, sequential, rates, cryptoBound);
             Files.createDirectories(report.toAbsolutePath().getParent());
             Files.writeString(report, table);
-            System.out.println(table);
+            LoggerFactory.getLogger(EndToEndBenchmark.class).info("end-to-end figures written to {}:\n{}", report, table);
         } finally {
             deleteRecursively(dataDir);
         }

@@ -8,6 +8,7 @@ import io.vmigrate.trust.Digest;
 import io.vmigrate.trust.Signer;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -25,21 +26,29 @@ final class AuditWriter {
     private final Digest digest;
     private final CenterOutputs outputs;
     private final Clock clock;
+    private final CenterMetrics metrics;
 
-    AuditWriter(Signer signer, Digest digest, CenterOutputs outputs, Clock clock) {
+    AuditWriter(Signer signer, Digest digest, CenterOutputs outputs, Clock clock, CenterMetrics metrics) {
         this.signer = signer;
         this.digest = digest;
         this.outputs = outputs;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /** Moves {@code state} to {@code step} and audits the transition. */
     void transition(MigrationState state, MigrationStep step, AuditNote note) {
         state.setStep(step);
         Map<String, Long> times = new HashMap<>(state.getStepTimes());
-        times.put(step.name(), clock.millis());
+        long now = clock.millis();
+        times.put(step.name(), now);
         state.setStepTimes(times);
         append(state, note);
+        // Every step goes through here: the one place where step latency and outcomes are counted.
+        metrics.stepReached(step, state.getRegistration(), Duration.ofMillis(now - state.getRequestedAt().toEpochMilli()));
+        if (step == MigrationStep.DONE || step == MigrationStep.ABORTED || step == MigrationStep.REJECTED) {
+            metrics.migrationEnded(step, state.getRegistration());
+        }
     }
 
     /** Audits something that happened without changing the step (an ignored reply, a retry). */

@@ -7,6 +7,18 @@ import io.vmigrate.schema.center.MigrationState;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.trust.PublicKeyHandle;
 import io.vmigrate.trust.SealedKeyStoreException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vmigrate.center.status.CenterStatusServer;
+import io.vmigrate.center.status.StatusQueries;
+import java.net.URI;
+import java.util.Optional;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -22,6 +34,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -46,6 +59,10 @@ public final class CenterApp implements AutoCloseable {
     private final Topics topics;
     private final KafkaStreams streams;
     private final boolean ownsVault;
+    private final PrometheusMeterRegistry meterRegistry;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final CenterStatusServer statusServer;
+    private final HostInfo self;
 
     private CenterApp(CenterConfig config, CenterVault vault, Clock clock, boolean ownsVault) {
         this.config = Objects.requireNonNull(config, "config");
@@ -55,8 +72,25 @@ public final class CenterApp implements AutoCloseable {
             throw new IllegalArgumentException("vault suite " + vault.suite() + " differs from configured " + config.suite());
         }
         this.topics = new Topics(config.wireFormat().serdeFactory());
-        Topology topology = CenterTopology.build(config, vault, topics, clock);
-        this.streams = new KafkaStreams(topology, streamsProperties(config));
+        this.meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        CenterMetrics metrics = new MicrometerCenterMetrics(meterRegistry);
+        Topology topology = CenterTopology.build(config, vault, topics, clock, metrics);
+        Properties properties = streamsProperties(config);
+        properties.put(CenterMetricsHandle.CONFIG, metrics);
+        // Bound before Streams starts: the port (possibly a free one) is what other instances are told.
+        this.statusServer = config.httpEnabled()
+                ? CenterStatusServer.bind(config.getString(CenterConfig.HTTP_HOST), config.getInt(CenterConfig.HTTP_PORT))
+                : null;
+        this.self = statusServer == null ? null : new HostInfo(config.httpAdvertisedHost(), statusServer.port());
+        if (self != null) {
+            properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        }
+        this.streams = new KafkaStreams(topology, properties);
+        this.streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(meterRegistry);
+        Gauge.builder(MicrometerCenterMetrics.IN_FLIGHT, this, CenterApp::localMigrationsInFlight)
+                .description("Migrations in flight in this instance's partitions")
+                .register(meterRegistry);
         // An exception that escaped every handler: replace the thread (its tasks resume from the
         // last commit) rather than run on with fewer threads or die.
         streams.setUncaughtExceptionHandler(exception -> {
@@ -100,6 +134,9 @@ public final class CenterApp implements AutoCloseable {
         });
         publishCenterKey();
         streams.start();
+        if (statusServer != null) {
+            statusServer.start(new StatusQueries(streams, self, config.httpForwardTimeout()), meterRegistry::scrape);
+        }
         LOG.info("center {} started (suite {}, center key {})", config.getString(CenterConfig.APPLICATION_ID),
                 vault.suite(), vault.centerPublicKey().keyId());
     }
@@ -171,12 +208,64 @@ public final class CenterApp implements AutoCloseable {
                 QueryableStoreTypes.<String, VmInventoryEntry>keyValueStore()));
     }
 
+    /** Where this instance serves the status API and {@code /metrics}, if it serves HTTP. */
+    public Optional<URI> statusUri() {
+        return Optional.ofNullable(self).map(host -> URI.create("http://" + host.host() + ":" + host.port()));
+    }
+
+    /**
+     * The status URI of the center instance whose active task holds {@code vmId}'s partition (of the
+     * workflow stores), as Kafka Streams metadata says; empty while unknown (rebalancing, no HTTP).
+     */
+    public Optional<URI> ownerOfVm(String vmId) {
+        KeyQueryMetadata owner = streams.queryMetadataForKey(CenterTopology.BINDINGS_STORE, vmId,
+                org.apache.kafka.common.serialization.Serdes.String().serializer());
+        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost() == null
+                || owner.activeHost().port() <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(URI.create("http://" + owner.activeHost().host() + ":" + owner.activeHost().port()));
+    }
+
+    /** The center's meters (workflow counters, step latencies, Kafka Streams metrics). */
+    public MeterRegistry meterRegistry() {
+        return meterRegistry;
+    }
+
+    /** The Prometheus text exposition of {@link #meterRegistry()}. */
+    public String scrapeMetrics() {
+        return meterRegistry.scrape();
+    }
+
+    /** Counted from this instance's active partitions; NaN while the store cannot be queried. */
+    private double localMigrationsInFlight() {
+        if (streams.state() != KafkaStreams.State.RUNNING) {
+            return Double.NaN;
+        }
+        try (KeyValueIterator<String, MigrationState> all = migrations().all()) {
+            long count = 0;
+            while (all.hasNext()) {
+                if (MigrationWorkflow.isInFlight(all.next().value)) {
+                    count++;
+                }
+            }
+            return count;
+        } catch (InvalidStateStoreException e) {
+            return Double.NaN;
+        }
+    }
+
     @Override
     public void close() {
+        if (statusServer != null) {
+            statusServer.close();
+        }
         // A clean stop leaves the group, so a restarted (or another) center instance takes the tasks over
         // at once instead of after the session timeout.
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(CLOSE_TIMEOUT));
+        streamsMetrics.close();
+        meterRegistry.close();
         if (ownsVault) {
             vault.close();
         }

@@ -38,6 +38,10 @@ public final class CenterConfig extends AbstractConfig {
     public static final String PUBLIC_KEY_PATH = "vmigrate.center.public.key.path";
     public static final String PROVISION_TOPICS = "vmigrate.center.provision.topics";
     public static final String TOPIC_PARTITIONS = "vmigrate.topic.partitions";
+    public static final String HTTP_HOST = "vmigrate.center.http.host";
+    public static final String HTTP_PORT = "vmigrate.center.http.port";
+    public static final String HTTP_ADVERTISED_HOST = "vmigrate.center.http.advertised.host";
+    public static final String HTTP_FORWARD_TIMEOUT_MS = "vmigrate.center.http.forward.timeout.ms";
     /** Originals with this prefix are handed to Kafka Streams with the prefix removed (e.g. security settings). */
     public static final String STREAMS_PASSTHROUGH_PREFIX = "streams.";
 
@@ -81,7 +85,16 @@ public final class CenterConfig extends AbstractConfig {
             .define(PROVISION_TOPICS, Type.BOOLEAN, true, Importance.LOW,
                     "Create the shared protocol topics at start if they are missing (existing topics are left alone).")
             .define(TOPIC_PARTITIONS, Type.INT, 3, ConfigDef.Range.atLeast(1), Importance.LOW,
-                    "Partitions of the topics the center provisions; every topic it consumes by VM id gets the same count.");
+                    "Partitions of the topics the center provisions; every topic it consumes by VM id gets the same count.")
+            .define(HTTP_HOST, Type.STRING, "localhost", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Address the status and metrics HTTP server binds to (0.0.0.0 for every interface).")
+            .define(HTTP_PORT, Type.INT, 0, ConfigDef.Range.between(-1, 65535), Importance.MEDIUM,
+                    "Port of the status and metrics HTTP server: 0 picks a free port, -1 serves no HTTP at all.")
+            .define(HTTP_ADVERTISED_HOST, Type.STRING, "", Importance.MEDIUM,
+                    "Host name other center instances use to reach this one (Kafka Streams application.server); "
+                            + "empty: the bind address, or this machine's name if that is a wildcard.")
+            .define(HTTP_FORWARD_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "How long a status request forwarded to another center instance may take.");
 
     public CenterConfig(Map<?, ?> originals) {
         super(DEFINITION, originals, false);
@@ -127,6 +140,33 @@ public final class CenterConfig extends AbstractConfig {
     public Optional<Path> publicKeyPath() {
         String path = getString(PUBLIC_KEY_PATH);
         return path.isBlank() ? Optional.empty() : Optional.of(Path.of(path));
+    }
+
+    /** Whether the status and metrics HTTP server runs (port -1 turns it off). */
+    public boolean httpEnabled() {
+        return getInt(HTTP_PORT) >= 0;
+    }
+
+    /** The host name other instances reach this one at, given the configured bind address. */
+    public String httpAdvertisedHost() {
+        String advertised = getString(HTTP_ADVERTISED_HOST);
+        if (!advertised.isBlank()) {
+            return advertised;
+        }
+        String bind = getString(HTTP_HOST);
+        if (bind.equals("0.0.0.0") || bind.equals("::")) {
+            try {
+                return java.net.InetAddress.getLocalHost().getCanonicalHostName();
+            } catch (java.net.UnknownHostException e) {
+                throw new ConfigException(HTTP_ADVERTISED_HOST, advertised,
+                        "cannot name this machine for other instances; set it: " + e.getMessage());
+            }
+        }
+        return bind;
+    }
+
+    public Duration httpForwardTimeout() {
+        return Duration.ofMillis(getLong(HTTP_FORWARD_TIMEOUT_MS));
     }
 
     public Suite suite() {

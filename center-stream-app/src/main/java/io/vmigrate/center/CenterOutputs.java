@@ -34,11 +34,13 @@ final class CenterOutputs {
     private final ProcessorContext<Object, Object> context;
     private final Sinks sinks;
     private final Clock clock;
+    private final CenterMetrics metrics;
 
-    CenterOutputs(ProcessorContext<Object, Object> context, Sinks sinks, Clock clock) {
+    CenterOutputs(ProcessorContext<Object, Object> context, Sinks sinks, Clock clock, CenterMetrics metrics) {
         this.context = context;
         this.sinks = sinks;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     void command(SignedEnvelope command) {
@@ -81,6 +83,7 @@ final class CenterOutputs {
         LOG.warn("security alert {} {} host {} migration {} vm {} message {} at {}: {}", alert.getAlertId(), reason,
                 hostId, migrationId, vmId, messageId, coordinates(), detail);
         forward(vmId != null ? vmId : hostId, alert, sinks.alerts());
+        metrics.securityAlert(reason);
     }
 
     /** Sends the record being processed (its bytes) to the dead-letter topic with the reason and its origin. */
@@ -90,6 +93,7 @@ final class CenterOutputs {
                 origin.map(RecordMetadata::partition).orElse(-1), origin.map(RecordMetadata::offset).orElse(-1L));
         LOG.warn("dead-lettered record at {}: {} {}", coordinates(), reason, detail);
         context.forward(new Record<Object, Object>(key, value, clock.millis(), headers), sinks.deadLetter());
+        metrics.deadLetter(reason);
     }
 
     /** topic-partition@offset of the record being processed, for log lines. */

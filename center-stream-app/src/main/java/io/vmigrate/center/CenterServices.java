@@ -5,13 +5,14 @@ import io.vmigrate.trust.CryptoSuites;
 import java.time.Clock;
 import java.util.Objects;
 
-/** What every processor of the center shares: the vault, the workflow timing and the clock. */
-record CenterServices(CenterVault vault, WorkflowSettings settings, Clock clock) {
+/** What every processor of the center shares: the vault, the workflow timing, the clock and where to record metrics. */
+record CenterServices(CenterVault vault, WorkflowSettings settings, Clock clock, CenterMetrics metrics) {
 
     CenterServices {
         Objects.requireNonNull(vault, "vault");
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(metrics, "metrics");
     }
 
     CryptoSuite crypto() {

@@ -62,6 +62,12 @@ public final class CenterTopology {
 
     /** VM id → {@link MigrationState} of its current or last migration. */
     public static final String MIGRATIONS_STORE = "migrations";
+    /**
+     * Migration id → {@link MigrationState}, every migration ever handled (the {@code migrations} store keeps
+     * only the latest per VM). Written by the VM-keyed workflow, so an entry lives in the task of its VM's
+     * partition, not of its own key's: look a migration id up in every instance's local store.
+     */
+    public static final String MIGRATIONS_BY_ID_STORE = "migrations-by-id";
     /** VM id → {@link VmInventoryEntry}: the committed binding. */
     public static final String BINDINGS_STORE = "bindings";
     /** {@code <vmId>@<epoch>} → {@link VaultedVmKey}: VM private keys, only under the vault's KEK. */
@@ -82,11 +88,21 @@ public final class CenterTopology {
 
     /** Builds the topology from typed config, the vault, the topics and the clock used for deadlines and expiry. */
     public static Topology build(CenterConfig config, CenterVault vault, Topics topics, Clock clock) {
-        return build(WorkflowSettings.from(config), config.wireFormat().serdeFactory(), vault, topics, clock);
+        return build(config, vault, topics, clock, CenterMetrics.NONE);
+    }
+
+    /** As {@link #build(CenterConfig, CenterVault, Topics, Clock)}, recording into {@code metrics}. */
+    public static Topology build(CenterConfig config, CenterVault vault, Topics topics, Clock clock, CenterMetrics metrics) {
+        return build(WorkflowSettings.from(config), config.wireFormat().serdeFactory(), vault, topics, clock, metrics);
     }
 
     public static Topology build(WorkflowSettings settings, SerdeFactory serdes, CenterVault vault, Topics topics, Clock clock) {
-        CenterServices services = new CenterServices(vault, settings, clock);
+        return build(settings, serdes, vault, topics, clock, CenterMetrics.NONE);
+    }
+
+    public static Topology build(WorkflowSettings settings, SerdeFactory serdes, CenterVault vault, Topics topics, Clock clock,
+            CenterMetrics metrics) {
+        CenterServices services = new CenterServices(vault, settings, clock, metrics);
         Serde<String> keys = Serdes.String();
         Topology topology = new Topology();
 
@@ -108,6 +124,7 @@ public final class CenterTopology {
                 () -> new RegistrationProcessor(services, registrations.valueSerde().serializer()), VM_REGISTRATIONS_SOURCE);
         String[] workflow = {REQUEST_VALIDATOR, HOST_REPLY_PROCESSOR, REGISTRATION_PROCESSOR};
         topology.addStateStore(store(MIGRATIONS_STORE, serdes.serde(MigrationState.class)), workflow);
+        topology.addStateStore(store(MIGRATIONS_BY_ID_STORE, serdes.serde(MigrationState.class)), workflow);
         topology.addStateStore(store(BINDINGS_STORE, serdes.serde(VmInventoryEntry.class)), workflow);
         topology.addStateStore(store(VM_KEYS_STORE, serdes.serde(VaultedVmKey.class)), workflow);
         topology.addStateStore(store(REGISTRATIONS_STORE, serdes.serde(VmRegistrationRequested.class)), workflow);

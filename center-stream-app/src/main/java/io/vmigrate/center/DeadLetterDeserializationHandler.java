@@ -17,9 +17,14 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
 
+    private CenterMetrics metrics = CenterMetrics.NONE;
+
     @Override
     public void configure(Map<String, ?> configs) {
-        // nothing to configure: the dead-letter topic is fixed by the protocol
+        // The dead-letter topic is fixed by the protocol; only where to count is configured.
+        if (configs.get(CenterMetricsHandle.CONFIG) instanceof CenterMetrics configured) {
+            metrics = configured;
+        }
     }
 
     @Override
@@ -27,6 +32,7 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
         String detail = exception.getClass().getSimpleName() + ": " + exception.getMessage();
         LOG.warn("undecodable record at {}-{}@{} (processor {}) dead-lettered: {}", record.topic(), record.partition(),
                 record.offset(), context.processorNodeId(), detail);
+        metrics.deadLetter(RefusalReason.MALFORMED);
         return Response.resume(List.of(DeadLetters.record(record.key(), record.value(), RefusalReason.MALFORMED, detail,
                 record.topic(), record.partition(), record.offset())));
     }

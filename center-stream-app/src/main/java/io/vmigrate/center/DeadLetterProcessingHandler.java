@@ -17,9 +17,14 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProcessingHandler.class);
 
+    private CenterMetrics metrics = CenterMetrics.NONE;
+
     @Override
     public void configure(Map<String, ?> configs) {
-        // nothing to configure: the dead-letter topic is fixed by the protocol
+        // The dead-letter topic is fixed by the protocol; only where to count is configured.
+        if (configs.get(CenterMetricsHandle.CONFIG) instanceof CenterMetrics configured) {
+            metrics = configured;
+        }
     }
 
     @Override
@@ -30,6 +35,7 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
         if (context.sourceRawValue() == null && context.sourceRawKey() == null) {
             return Response.resume();
         }
+        metrics.deadLetter(RefusalReason.INTERNAL_ERROR);
         return Response.resume(List.of(DeadLetters.record(context.sourceRawKey(), context.sourceRawValue(),
                 RefusalReason.INTERNAL_ERROR, detail, context.topic(), context.partition(), context.offset())));
     }

@@ -47,7 +47,7 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.enrollments = context.getStateStore(CenterTopology.ENROLLMENTS_STORE);
-        this.outputs = new CenterOutputs(context, CenterTopology.ENROLLMENT_SINKS, services.clock());
+        this.outputs = new CenterOutputs(context, CenterTopology.ENROLLMENT_SINKS, services.clock(), services.metrics());
     }
 
     @Override

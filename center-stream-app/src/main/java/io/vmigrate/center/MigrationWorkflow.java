@@ -42,6 +42,7 @@ final class MigrationWorkflow {
     private final CenterServices services;
     private final Clock clock;
     private final KeyValueStore<String, MigrationState> migrations;
+    private final KeyValueStore<String, MigrationState> migrationsById;
     private final KeyValueStore<String, VmInventoryEntry> bindings;
     private final KeyValueStore<String, VaultedVmKey> vmKeys;
     private final KeyValueStore<String, VmRegistrationRequested> registrations;
@@ -54,13 +55,15 @@ final class MigrationWorkflow {
         this.services = services;
         this.clock = services.clock();
         this.migrations = context.getStateStore(CenterTopology.MIGRATIONS_STORE);
+        this.migrationsById = context.getStateStore(CenterTopology.MIGRATIONS_BY_ID_STORE);
         this.bindings = context.getStateStore(CenterTopology.BINDINGS_STORE);
         this.vmKeys = context.getStateStore(CenterTopology.VM_KEYS_STORE);
         this.registrations = context.getStateStore(CenterTopology.REGISTRATIONS_STORE);
         ReadOnlyKeyValueStore<String, TrustRegistryEntry> registry = context.getStateStore(CenterTopology.TRUST_REGISTRY_STORE);
         this.directory = new HostDirectory(registry, services.crypto());
-        this.outputs = new CenterOutputs(context, CenterTopology.WORKFLOW_SINKS, clock);
-        this.audit = new AuditWriter(services.vault().signer(), services.crypto().digest(), outputs, clock);
+        this.outputs = new CenterOutputs(context, CenterTopology.WORKFLOW_SINKS, clock, services.metrics());
+        this.audit = new AuditWriter(services.vault().signer(), services.crypto().digest(), outputs, clock,
+                services.metrics());
         this.sealer = new EnvelopeSealer(services.vault().signer(), clock, services.settings().commandTtl());
     }
 
@@ -98,8 +101,15 @@ final class MigrationWorkflow {
         return clock.instant();
     }
 
+    /** Stores the VM's current migration and keeps the by-id index in step with it. */
     void save(MigrationState state) {
         migrations.put(state.getVmId(), state);
+        saveById(state);
+    }
+
+    /** Only the by-id index: a rejected request that must not replace the VM's migration in flight. */
+    void saveById(MigrationState state) {
+        migrationsById.put(state.getMigrationId(), state);
     }
 
     static String vmKeyId(String vmId, long epoch) {
@@ -272,6 +282,7 @@ final class MigrationWorkflow {
         }
         state.setOutcomeReason(reason);
         state.setOutcomeDetail(detail);
+        services.metrics().refusal("aborted", reason);
         if (!state.getRegistration()) {
             AbortMigration toSource = AbortMigration.newBuilder().setMigrationId(state.getMigrationId())
                     .setVmId(state.getVmId()).setRole(HostRole.SOURCE).setReason(reason).setDetail(detail).build();

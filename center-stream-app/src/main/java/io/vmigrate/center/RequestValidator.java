@@ -124,6 +124,7 @@ final class RequestValidator implements Processor<String, MigrationRequested, Ob
     private void reject(MigrationState state, MigrationState current, Refusal refusal) {
         state.setOutcomeReason(refusal.reason());
         state.setOutcomeDetail(refusal.detail());
+        services.metrics().refusal("rejected", refusal.reason());
         workflow.audit().transition(state, MigrationStep.REJECTED,
                 AuditNote.refusal(refusal.reason(), refusal.detail(), null));
         workflow.outputs().rejection(MigrationRejected.newBuilder()
@@ -136,6 +137,8 @@ final class RequestValidator implements Processor<String, MigrationRequested, Ob
         // Keep the outcome queryable, but never replace a migration that is still in flight.
         if (!MigrationWorkflow.isInFlight(current)) {
             workflow.save(state);
+        } else {
+            workflow.saveById(state);
         }
     }
 }

@@ -68,13 +68,16 @@ final class UpCommand implements Callable<Integer> {
                         ? " (recorded in " + BrokerAddressFile.location(system.dataDir()) + ")" : "");
         out.printf("  center: application %s, center key %s%n", "vmigrate-center",
                 system.center().centerPublicKey().keyId());
+        out.printf("  center status API: %s (recorded in %s), metrics: %s/metrics%n", system.centerStatusUrl(),
+                io.vmigrate.cli.system.StatusUrlFile.location(system.dataDir()), system.centerStatusUrl());
         for (String hostId : system.hostIds()) {
-            out.printf("  host %s: commands on %s, secure zone at %s%n", hostId,
+            out.printf("  host %s: commands on %s, secure zone at %s, metrics: %s%n", hostId,
                     system.topics().hostCommands(hostId).name(),
-                    system.dataDir().resolve("hosts").resolve(hostId).resolve("secure-zone.sock"));
+                    system.dataDir().resolve("hosts").resolve(hostId).resolve("secure-zone.sock"),
+                    system.host(hostId).agentMetricsUrl().map(Object::toString).orElse("(none)"));
         }
         out.printf("  VMs: %s%n", String.join(", ", system.sampleVmIds()));
-        out.printf("Try: ./vmigrate vms   |   ./vmigrate migrate --vm %s --to %s --wait%n",
+        out.printf("Try: ./vmigrate vms   |   ./vmigrate migrate --vm %s --to %s --wait   |   ./vmigrate status --in-flight%n",
                 system.sampleVmIds().isEmpty() ? "vm-1" : system.sampleVmIds().get(0),
                 system.hostIds().get(system.hostIds().size() > 1 ? 1 : 0));
     }

@@ -1,6 +1,7 @@
 package io.vmigrate.host;
 
 import io.vmigrate.host.HandlingResult.Kind;
+import io.vmigrate.host.metrics.AgentMetrics;
 import io.vmigrate.host.hypervisor.HypervisorException;
 import io.vmigrate.host.hypervisor.HypervisorPort;
 import io.vmigrate.host.hypervisor.VmDigests;
@@ -65,10 +66,20 @@ public final class CommandHandler {
     private final ReplyPublisher publisher;
     private final Deserializer<SignedEnvelope> envelopeDeserializer;
     private final Clock clock;
+    private final AgentMetrics metrics;
 
     public CommandHandler(String hostId, Topics topics, SecureZonePort secureZone, HypervisorPort hypervisor,
             ProcessedCommandStore processed, DurableIdSet registrations, DurableIdSet pendingCompletions,
             ReplyPublisher publisher, Clock clock) {
+        this(hostId, topics, secureZone, hypervisor, processed, registrations, pendingCompletions, publisher, clock,
+                AgentMetrics.inMemory(hostId));
+    }
+
+    /** As above, counting each handled command in {@code metrics}. */
+    public CommandHandler(String hostId, Topics topics, SecureZonePort secureZone, HypervisorPort hypervisor,
+            ProcessedCommandStore processed, DurableIdSet registrations, DurableIdSet pendingCompletions,
+            ReplyPublisher publisher, Clock clock, AgentMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.hostId = Objects.requireNonNull(hostId, "hostId");
         this.component = "host-agent/" + hostId;
         this.secureZone = Objects.requireNonNull(secureZone, "secureZone");
@@ -84,13 +95,16 @@ public final class CommandHandler {
     public HandlingResult handle(CommandRecord record) throws IOException {
         Optional<SignedEnvelope> decoded = decode(record);
         if (decoded.isEmpty()) {
+            metrics.commandHandled("UNDECODABLE", Kind.DEAD_LETTERED);
             return HandlingResult.of(Kind.DEAD_LETTERED, null, null);
         }
         SignedEnvelope envelope = decoded.get();
         String messageId = envelope.getMessageId();
         Optional<ProcessedCommand> seen = processed.find(messageId);
         if (seen.isPresent()) {
-            return handleSeenBefore(record, envelope, seen.get());
+            HandlingResult again = handleSeenBefore(record, envelope, seen.get());
+            metrics.commandHandled(envelope.getMessageType().name(), again.kind());
+            return again;
         }
         Command command = new Command(record, envelope, ENVELOPES.encode(envelope));
         LOG.info("{}: handling {} {} for migration {} VM {}", record, envelope.getMessageType(), messageId,
@@ -99,7 +113,9 @@ public final class CommandHandler {
         // Durable before the caller commits the offset: a crash in between republishes, never re-acts.
         processed.record(new ProcessedCommand(messageId, record.topic(), record.partition(), record.offset(),
                 result.reply().orElse(new byte[0])));
-        LOG.info("{}: {} {} -> {}", record, envelope.getMessageType(), messageId, result.kind());
+        LOG.info("{}: {} {} for migration {} -> {}", record, envelope.getMessageType(), messageId,
+                envelope.getMigrationId(), result.kind());
+        metrics.commandHandled(envelope.getMessageType().name(), result.kind());
         return result;
     }
 

@@ -1,6 +1,17 @@
 package io.vmigrate.host;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vmigrate.host.enrollment.AgentKeys;
+import io.vmigrate.host.metrics.CountingReplyPublisher;
+import io.vmigrate.host.metrics.AgentMetrics;
+import io.vmigrate.host.metrics.MetricsHttpServer;
+import io.vmigrate.host.metrics.TimedHypervisor;
+import io.vmigrate.host.metrics.TimedSecureZonePort;
+import io.vmigrate.host.securezone.SecureZonePort;
+import java.net.URI;
 import io.vmigrate.host.enrollment.CenterKeyFile;
 import io.vmigrate.host.enrollment.HostEnrollment;
 import io.vmigrate.host.hypervisor.FileHypervisor;
@@ -75,6 +86,8 @@ public final class HostAgent implements AutoCloseable {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private final PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AgentMetrics metrics;
 
     private volatile boolean started;
     private volatile Throwable failure;
@@ -82,6 +95,7 @@ public final class HostAgent implements AutoCloseable {
     private KafkaConsumer<byte[], byte[]> consumer;
     private CommandHandler handler;
     private Thread loop;
+    private volatile MetricsHttpServer metricsServer;
 
     /**
      * @param secureZoneConnectors given the agent key's signer, opens sessions with this host's secure zone
@@ -92,6 +106,7 @@ public final class HostAgent implements AutoCloseable {
         this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
         this.secureZoneConnectors = Objects.requireNonNull(secureZoneConnectors, "secureZoneConnectors");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.metrics = new AgentMetrics(meterRegistry, config.hostId());
     }
 
     /** The production wiring: the file hypervisor under the configured root and the secure zone at the configured socket. */
@@ -136,8 +151,9 @@ public final class HostAgent implements AutoCloseable {
         } catch (IOException | SealedKeyStoreException e) {
             throw new IllegalStateException("host agent " + hostId + " cannot load its keys: " + e.getMessage(), e);
         }
-        ReconnectingSecureZone secureZone = new ReconnectingSecureZone(secureZoneConnectors.apply(suite.signer(agentKey)));
-        resources.add(secureZone);
+        ReconnectingSecureZone reconnecting = new ReconnectingSecureZone(secureZoneConnectors.apply(suite.signer(agentKey)));
+        resources.add(reconnecting);
+        SecureZonePort secureZone = new TimedSecureZonePort(reconnecting, metrics);
         ProcessedCommandStore processed;
         DurableIdSet registrations;
         DurableIdSet pendingCompletions;
@@ -152,6 +168,7 @@ public final class HostAgent implements AutoCloseable {
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(),
                 new ByteArraySerializer(), new ByteArraySerializer());
         resources.add(producer);
+        bind(new KafkaClientMetrics(producer));
         Admin admin = Admin.create(adminSettings());
         resources.add(admin);
         KafkaOutputs outputs = new KafkaOutputs(hostId, config.topics(), producer, admin,
@@ -162,9 +179,17 @@ public final class HostAgent implements AutoCloseable {
                 outputs, clock);
         identity = enrollWithRetry(enrollment);
 
-        handler = new CommandHandler(hostId, config.topics(), secureZone, hypervisor, processed, registrations,
-                pendingCompletions, outputs, clock);
+        handler = new CommandHandler(hostId, config.topics(), secureZone, new TimedHypervisor(hypervisor, metrics),
+                processed, registrations, pendingCompletions, new CountingReplyPublisher(outputs, metrics), clock, metrics);
         consumer = new KafkaConsumer<>(consumerSettings(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        bind(new KafkaClientMetrics(consumer));
+        if (config.metricsEnabled()) {
+            MetricsHttpServer server = MetricsHttpServer.start(config.getString(HostAgentConfig.METRICS_HOST),
+                    config.getInt(HostAgentConfig.METRICS_PORT), meterRegistry::scrape);
+            resources.add(server);
+            metricsServer = server;
+            LOG.info("host agent {} serves metrics at {}", hostId, server.metricsUri());
+        }
     }
 
     private SecureZoneIdentity enrollWithRetry(HostEnrollment enrollment) {
@@ -269,6 +294,23 @@ public final class HostAgent implements AutoCloseable {
     private void fail(Throwable e) {
         failure = e;
         LOG.error("host agent {} stops on a fatal error", config.hostId(), e);
+    }
+
+    /** Binds Kafka client metrics, unbound (closed) with the other resources before the client closes. */
+    private void bind(KafkaClientMetrics clientMetrics) {
+        clientMetrics.bindTo(meterRegistry);
+        resources.add(clientMetrics);
+    }
+
+    /** Where the agent serves {@code GET /metrics}, once started (unless the metrics port is -1). */
+    public Optional<URI> metricsUri() {
+        MetricsHttpServer server = metricsServer;
+        return server == null ? Optional.empty() : Optional.of(server.metricsUri());
+    }
+
+    /** The agent's meters: commands, refusals, alerts, dead letters, latencies, Kafka client metrics. */
+    public MeterRegistry meterRegistry() {
+        return meterRegistry;
     }
 
     /** The secure zone's identity, once started. */

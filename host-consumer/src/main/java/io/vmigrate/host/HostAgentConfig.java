@@ -34,6 +34,8 @@ public final class HostAgentConfig extends AbstractConfig {
     public static final String PUBLISH_TIMEOUT_MS = "vmigrate.publish.timeout.ms";
     public static final String COMMAND_TOPIC_PARTITIONS = "vmigrate.command.topic.partitions";
     public static final String COMMAND_TOPIC_REPLICATION_FACTOR = "vmigrate.command.topic.replication.factor";
+    public static final String METRICS_HOST = "vmigrate.agent.metrics.host";
+    public static final String METRICS_PORT = "vmigrate.agent.metrics.port";
     /** Settings under this prefix (e.g. {@code kafka.security.protocol}) go to every Kafka client unchanged. */
     public static final String KAFKA_CLIENT_PREFIX = "kafka.";
 
@@ -69,7 +71,11 @@ public final class HostAgentConfig extends AbstractConfig {
             .define(COMMAND_TOPIC_PARTITIONS, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "Partitions of this host's command topic when the agent creates it.")
             .define(COMMAND_TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) 1, ConfigDef.Range.atLeast(1), Importance.LOW,
-                    "Replication factor of this host's command topic when the agent creates it (3 on a real cluster).");
+                    "Replication factor of this host's command topic when the agent creates it (3 on a real cluster).")
+            .define(METRICS_HOST, Type.STRING, "localhost", new ConfigDef.NonEmptyString(), Importance.LOW,
+                    "Address the agent's Prometheus endpoint (GET /metrics) binds to (0.0.0.0 for every interface).")
+            .define(METRICS_PORT, Type.INT, 0, ConfigDef.Range.between(-1, 65535), Importance.LOW,
+                    "Port of the agent's Prometheus endpoint: 0 picks a free port, -1 serves none.");
 
     public HostAgentConfig(Map<?, ?> originals) {
         super(DEFINITION, originals, false);
@@ -77,6 +83,11 @@ public final class HostAgentConfig extends AbstractConfig {
             throw new ConfigException(RETRY_BACKOFF_MAX_MS, getLong(RETRY_BACKOFF_MAX_MS),
                     "must not be below " + RETRY_BACKOFF_MS + " (" + getLong(RETRY_BACKOFF_MS) + ")");
         }
+    }
+
+    /** Whether the agent serves GET /metrics (port -1 turns it off). */
+    public boolean metricsEnabled() {
+        return getInt(METRICS_PORT) >= 0;
     }
 
     public String hostId() {

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * {@code vmigrate up}/{@code demo} and by the end-to-end tests, so both run the same wiring.
  *
  * <p>Data directory layout: {@code cluster.properties} and {@code node-0/} (the broker),
- * {@code center/} (vault, public key, Streams state), {@code hosts/<id>/} (secure-zone state and
+ * {@code status.url} (the center's status API while it runs), {@code center/} (vault, public key, Streams state), {@code hosts/<id>/} (secure-zone state and
  * socket, agent state), {@code hypervisor/} (the file hypervisor's VMs), {@code secrets.properties}.
  */
 public final class EmbeddedSystem implements AutoCloseable {
@@ -145,6 +145,33 @@ public final class EmbeddedSystem implements AutoCloseable {
         return center;
     }
 
+    /** Where the center serves its status API and {@code /metrics}, e.g. {@code http://localhost:41234}. */
+    public synchronized java.net.URI centerStatusUrl() {
+        if (center == null) {
+            throw new IllegalStateException("the center is not running");
+        }
+        return center.statusUri().orElseThrow(() -> new IllegalStateException("the center serves no HTTP"));
+    }
+
+    /** Where host {@code hostId}'s agent serves {@code GET /metrics}. */
+    public java.net.URI agentMetricsUrl(String hostId) {
+        return host(hostId).agentMetricsUrl()
+                .orElseThrow(() -> new IllegalStateException("agent of " + hostId + " is not running or serves no metrics"));
+    }
+
+    /**
+     * The configuration of another center instance of this system: same application id, vault and
+     * password, its own Streams state in {@code stateDir} and a free HTTP port. The caller starts it with
+     * {@link CenterApp#start(CenterConfig)} and closes it.
+     */
+    public CenterConfig additionalCenterConfig(Path stateDir) {
+        Map<String, Object> props = new HashMap<>(centerConfig.originals());
+        props.put(CenterConfig.STATE_DIR, stateDir.toString());
+        props.put(CenterConfig.HTTP_PORT, "0");
+        props.remove(CenterConfig.PUBLIC_KEY_PATH);
+        return new CenterConfig(props);
+    }
+
     /** Closes the center's Streams app and starts a new one on the same state: it must resume where it was. */
     public synchronized void restartCenter() {
         stopCenter();
@@ -153,6 +180,7 @@ public final class EmbeddedSystem implements AutoCloseable {
 
     public synchronized void stopCenter() {
         if (center != null) {
+            StatusUrlFile.delete(settings.dataDir);
             center.close();
             center = null;
         }
@@ -162,6 +190,7 @@ public final class EmbeddedSystem implements AutoCloseable {
         if (center == null) {
             try {
                 center = CenterApp.start(centerConfig);
+                center.statusUri().ifPresent(uri -> StatusUrlFile.write(settings.dataDir, uri));
             } catch (io.vmigrate.trust.SealedKeyStoreException e) {
                 throw new IllegalStateException("cannot open the center vault: " + e.getMessage(), e);
             }
@@ -219,6 +248,8 @@ public final class EmbeddedSystem implements AutoCloseable {
         props.put(CenterConfig.INTERNAL_REPLICATION_FACTOR, String.valueOf(settings.replicationFactor));
         props.put(CenterConfig.DEFAULT_DEADLINE_MS, String.valueOf(settings.defaultDeadline.toMillis()));
         props.put(CenterConfig.DEREGISTER_RETRY_MS, String.valueOf(settings.deregisterRetry.toMillis()));
+        props.put(CenterConfig.HTTP_HOST, "localhost");
+        props.put(CenterConfig.HTTP_PORT, String.valueOf(settings.centerHttpPort));
         props.putAll(settings.centerOverrides);
         return props;
     }
@@ -251,6 +282,8 @@ public final class EmbeddedSystem implements AutoCloseable {
         agent.put(HostAgentConfig.HYPERVISOR_ROOT, hypervisorRoot.toString());
         agent.put(HostAgentConfig.CENTER_PUBLIC_KEY_FILE, centerPublicKeyFile(dataDir).toString());
         agent.put(HostAgentConfig.COMMAND_TOPIC_REPLICATION_FACTOR, String.valueOf(settings.replicationFactor));
+        agent.put(HostAgentConfig.METRICS_HOST, "localhost");
+        agent.put(HostAgentConfig.METRICS_PORT, "0");
 
         FileHypervisor hypervisor = new FileHypervisor(hypervisorRoot, hostId, CryptoSuites.get(settings.suite).digest());
         return new HostNode(hostId, zone, agent, hypervisor, sealing);
@@ -306,6 +339,7 @@ public final class EmbeddedSystem implements AutoCloseable {
         private Duration defaultDeadline = Duration.ofMinutes(2);
         private Duration deregisterRetry = Duration.ofSeconds(5);
         private Duration readyTimeout = Duration.ofMinutes(2);
+        private int centerHttpPort;
         private final Map<String, Object> centerOverrides = new HashMap<>();
 
         private Builder() {}
@@ -364,6 +398,15 @@ public final class EmbeddedSystem implements AutoCloseable {
 
         public Builder readyTimeout(Duration timeout) {
             this.readyTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** Port of the center's status API and metrics (default 0: a free port). */
+        public Builder centerHttpPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("center HTTP port must be 0..65535: " + port);
+            }
+            this.centerHttpPort = port;
             return this;
         }
 

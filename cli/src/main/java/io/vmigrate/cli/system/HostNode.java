@@ -98,6 +98,11 @@ public final class HostNode implements AutoCloseable {
         }
     }
 
+    /** Where the running agent serves {@code GET /metrics} (a new free port after each start). */
+    public synchronized java.util.Optional<java.net.URI> agentMetricsUrl() {
+        return agent == null ? java.util.Optional.empty() : agent.metricsUri();
+    }
+
     public synchronized boolean agentRunning() {
         return agent != null && agent.isRunning();
     }
