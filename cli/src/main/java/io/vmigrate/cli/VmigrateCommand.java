@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Moves virtual machines between hosts without exposing their vTCM keys, orchestrated on Apache Kafka.",
-        subcommands = {UpCommand.class, DemoCommand.class, MigrateCommand.class, VmsCommand.class, StatusCommand.class})
+        subcommands = {UpCommand.class, DemoCommand.class, MigrateCommand.class, VmsCommand.class, StatusCommand.class,
+                AuditCommand.class, LogCommand.class, ReplayCommand.class})
 final class VmigrateCommand {
 }
