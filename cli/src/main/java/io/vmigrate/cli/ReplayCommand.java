@@ -5,8 +5,13 @@ import io.vmigrate.cli.forensics.ClusterLogSource;
 import io.vmigrate.cli.forensics.ExportFileSource;
 import io.vmigrate.cli.forensics.ReplayEngine;
 import io.vmigrate.cli.forensics.ReplayResult;
+import io.vmigrate.cli.system.StatusUrlFile;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +67,34 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "Clock skew allowed between hosts and center (default: ${DEFAULT-VALUE}).")
     private Duration clockSkew;
 
+    /**
+     * The center to compare bindings with: {@code --status-url}, else, for the embedded cluster of
+     * {@code --data-dir}, the status API that {@code vmigrate up} recorded there if it answers.
+     */
+    private Optional<URI> liveCenter() {
+        if (statusUrl != null) {
+            return Optional.of(statusUrl);
+        }
+        if (cluster.bootstrap != null || cluster.configFile != null) {
+            return Optional.empty();
+        }
+        return StatusUrlFile.read(cluster.dataDir).filter(ReplayCommand::answers);
+    }
+
+    private static boolean answers(URI statusUrl) {
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            HttpRequest health = HttpRequest.newBuilder(URI.create(statusUrl.toString().replaceAll("/+$", "") + "/health"))
+                    .timeout(Duration.ofSeconds(5)).GET().build();
+            return client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         var pinned = CenterKeyOption.resolve(centerKey, cluster.dataDir);
@@ -70,7 +103,7 @@ public final class ReplayCommand implements Callable<Integer> {
             result = ReplayEngine.replay(new ExportFileSource(input.file), pinned, Optional.ofNullable(statusUrl), clockSkew);
         } else {
             try (ClusterLogSource source = ClusterLogSource.open(cluster.clientProperties(), null, null)) {
-                result = ReplayEngine.replay(source, pinned, Optional.ofNullable(statusUrl), clockSkew);
+                result = ReplayEngine.replay(source, pinned, liveCenter(), clockSkew);
             }
         }
         PrintWriter out = spec.commandLine().getOut();
