@@ -179,6 +179,44 @@ class ReplayIT {
         assertThat(out.toString()).contains("COMMITTED").doesNotContain("!!").contains(" 0 break(s)");
     }
 
+    @Test
+    @Order(2)
+    void auditTailFollowsNewTransitionsAsTheyHappen() throws Exception {
+        io.vmigrate.cli.forensics.TrustedKeys keys;
+        try (var registry = io.vmigrate.cli.forensics.ClusterLogSource.open(system.clientProperties(), null, null)) {
+            keys = io.vmigrate.cli.forensics.TrustedKeys.load(registry,
+                    io.vmigrate.cli.forensics.CenterKeyOption.resolve(null, system.dataDir()), TOPICS);
+        }
+        String vmId = system.sampleVmIds().get(1);
+        var tail = new io.vmigrate.cli.forensics.AuditTail(system.clientProperties(), keys,
+                new io.vmigrate.cli.forensics.AuditTail.Options(true, true, null, vmId, false));
+        var out = new java.io.StringWriter();
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        var breaks = new java.util.concurrent.atomic.AtomicLong(-1);
+        Thread follower = new Thread(() -> breaks.set(tail.run(new java.io.PrintWriter(out), stop::get)), "audit-follower");
+        follower.start();
+        try {
+            String to = system.hostIds().stream()
+                    .filter(h -> !h.equals(operator.bindings().get(vmId).getBinding().getHostId())).findFirst().orElseThrow();
+            MigrationWatcher.Outcome outcome = migrate(vmId, to, Optional.empty());
+            assertThat(outcome.finalStep()).isEqualTo(MigrationStep.DONE);
+            String newKey = operator.bindings().get(vmId).getBinding().getKeyFingerprint();
+            // The follower keeps reading after reaching the end: the new migration's DONE arrives while it runs.
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                synchronized (out) {
+                    assertThat(out.toString().lines().filter(line -> line.contains(" DONE ") && line.contains(newKey)))
+                            .isNotEmpty();
+                }
+            });
+            assertThat(follower.isAlive()).as("still following").isTrue();
+        } finally {
+            stop.set(true);
+            follower.join();
+        }
+        assertThat(breaks.get()).isZero();
+        assertThat(out.toString()).doesNotContain("!!").contains("vm " + vmId);
+    }
+
     // ---- tampering in an exported file
 
     @Test
