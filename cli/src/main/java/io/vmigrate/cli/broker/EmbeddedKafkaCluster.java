@@ -526,7 +526,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             return this;
         }
 
-        /** {@code true}: KafkaRaftServer in this JVM; {@code false}: one child JVM per node. */
+        /** {@code true}: KafkaRaftServer in this JVM (one node only); {@code false}: one child JVM per node. */
         public Builder inProcess(boolean value) {
             this.inProcess = value;
             return this;
@@ -573,6 +573,12 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         public EmbeddedKafkaCluster build() {
             if (dataDir == null) {
                 throw new IllegalStateException("dataDir is required");
+            }
+            // A fatal fault in any in-process node ends the whole JVM through Kafka's exit path, and a
+            // node of a quorum is meant to be killed alone: several nodes get one JVM each.
+            if (Boolean.TRUE.equals(inProcess) && nodes > 1) {
+                throw new IllegalStateException("an in-process cluster has one node; run " + nodes
+                        + " nodes as child JVMs (inProcess(false))");
             }
             return new EmbeddedKafkaCluster(this);
         }

@@ -103,23 +103,12 @@ class EmbeddedKafkaClusterTest {
             .isInstanceOf(IllegalArgumentException.class);
     }
 
-    @SuppressWarnings("try") // close() inside try-with-resources on purpose: close is idempotent
     @Test
-    void threeInProcessNodesFormAQuorumAndStopTogether() throws Exception {
-        long t0 = System.nanoTime();
-        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.builder().dataDir(dataDir).nodes(3).inProcess(true)
-                .build().start()) {
-            System.out.printf("TIMING in-process three nodes start: %d ms%n", ms(t0));
-            String bootstrap = kafka.bootstrapServers();
-            assertThat(KafkaTestClients.brokerIds(bootstrap)).containsExactlyInAnyOrder(0, 1, 2);
-            KafkaTestClients.createTopic(bootstrap, "r3", 1, (short) 3, Map.of("min.insync.replicas", "2"));
-            KafkaTestClients.produce(bootstrap, "r3", "k", "v");
-            assertThat(KafkaTestClients.consume(bootstrap, "r3", 1, Duration.ofSeconds(30), false))
-                .extracting(ConsumerRecord::value).containsExactly("v");
-            long c0 = System.nanoTime();
-            kafka.close();
-            System.out.printf("TIMING in-process three nodes close: %d ms%n", ms(c0));
-        }
+    void severalNodesNeverShareThisJvm() {
+        assertThatThrownBy(() -> EmbeddedKafkaCluster.builder().dataDir(dataDir).nodes(3).inProcess(true).build())
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("child JVMs");
+        assertThat(EmbeddedKafkaCluster.builder().dataDir(dataDir).nodes(3).build().inProcess()).isFalse();
     }
 
     static long ms(long startNanos) {
