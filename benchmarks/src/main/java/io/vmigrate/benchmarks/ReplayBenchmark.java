@@ -47,12 +47,13 @@ public final class ReplayBenchmark {
             }
         }
         rates.sort(Double::compare);
-        System.out.printf("replay of %d records (%d migrations, suite %s, %d anomalies), file %d bytes%n",
-                last.recordsRead(), last.migrations(), suite, last.anomalies().size(), Files.size(file));
-        System.out.printf("records/s over %d rounds: median %.0f, min %.0f, max %.0f%n", rates.size(),
-                rates.get(rates.size() / 2), rates.get(0), rates.get(rates.size() - 1));
-        System.out.printf("machine: %d cores, %s %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("os.name"), System.getProperty("os.arch"), Runtime.version());
+        var log = org.slf4j.LoggerFactory.getLogger(ReplayBenchmark.class);
+        log.info(String.format("replay of %d records (%d migrations, suite %s, %d anomalies), file %d bytes",
+                last.recordsRead(), last.migrations(), suite, last.anomalies().size(), Files.size(file)));
+        log.info(String.format("records/s over %d rounds: median %.0f, min %.0f, max %.0f", rates.size(),
+                rates.get(rates.size() / 2), rates.get(0), rates.get(rates.size() - 1)));
+        log.info(String.format("machine: %d cores, %s %s, Java %s", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"), System.getProperty("os.arch"), Runtime.version()));
     }
 
     private static io.vmigrate.trust.PublicKeyHandle runAndExport(Path dataDir, Path file, int migrations, Suite suite)
