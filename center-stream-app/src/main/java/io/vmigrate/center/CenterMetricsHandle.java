@@ -10,4 +10,9 @@ final class CenterMetricsHandle {
     static final String CONFIG = "vmigrate.center.metrics.instance";
 
     private CenterMetricsHandle() {}
+
+    /** The metrics handed over in the handler's configs, or {@link CenterMetrics#NONE}. */
+    static CenterMetrics from(java.util.Map<String, ?> configs) {
+        return configs.get(CONFIG) instanceof CenterMetrics configured ? configured : CenterMetrics.NONE;
+    }
 }

@@ -22,9 +22,7 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
     @Override
     public void configure(Map<String, ?> configs) {
         // The dead-letter topic is fixed by the protocol; only where to count is configured.
-        if (configs.get(CenterMetricsHandle.CONFIG) instanceof CenterMetrics configured) {
-            metrics = configured;
-        }
+        metrics = CenterMetricsHandle.from(configs);
     }
 
     @Override
