@@ -541,7 +541,7 @@ final class SecureZone implements AutoCloseable {
 
     // ---- requests that are not center commands ----
 
-    private SecureZoneResponse attestVm(long sequence, AttestVm attest) throws Refusal {
+    private SecureZoneResponse attestVm(long sequence, AttestVm attest) throws Refusal, IOException {
         MigrationVm pair = new MigrationVm(attest.getMigrationId(), attest.getVmId());
         if (!state.verifiedMigrateOut.contains(pair)) {
             throw new Refusal(RefusalReason.BINDING_MISMATCH, "no verified MIGRATE_OUT of VM " + attest.getVmId()
@@ -552,12 +552,12 @@ final class SecureZone implements AutoCloseable {
                 .setMigrationId(attest.getMigrationId()).setVmId(attest.getVmId()).setHostId(hostId)
                 .setDescriptionDigest(attest.getDescriptionDigest()).setImageManifestDigest(attest.getImageManifestDigest())
                 .setAttestedAt(clock.instant()).build();
-        byte[] reply = seal(attest.getMigrationId(), attest.getVmId(), epoch, attestation);
+        byte[] reply = signedOnce(MessageType.VM_ATTESTATION, attest.getMigrationId(), attest.getVmId(), epoch, attestation);
         LOG.info("host {}: attested VM {} for migration {}", hostId, attest.getVmId(), attest.getMigrationId());
         return ok(sequence).setSignedReply(ByteBuffer.wrap(reply)).build();
     }
 
-    private SecureZoneResponse reportCompletion(long sequence, ReportCompletion report) throws Refusal {
+    private SecureZoneResponse reportCompletion(long sequence, ReportCompletion report) throws Refusal, IOException {
         String migrationId = report.getMigrationId();
         String vmId = report.getVmId();
         KeyInstalled installed = state.keyInstalledByMigration.get(migrationId);
@@ -575,12 +575,12 @@ final class SecureZone implements AutoCloseable {
                 .setMigrationId(migrationId).setVmId(vmId).setHostId(hostId)
                 .setKeyFingerprint(installed.keyFingerprint()).setEpoch(installed.epoch())
                 .setCompletedAt(clock.instant()).build();
-        byte[] reply = seal(migrationId, vmId, installed.epoch(), completed);
+        byte[] reply = signedOnce(MessageType.MIGRATION_COMPLETED, migrationId, vmId, installed.epoch(), completed);
         LOG.info("host {}: reported completion of migration {} (vm {}, epoch {})", hostId, migrationId, vmId, installed.epoch());
         return ok(sequence).setSignedReply(ByteBuffer.wrap(reply)).build();
     }
 
-    private SecureZoneResponse signReply(long sequence, SignReply request) throws Refusal {
+    private SecureZoneResponse signReply(long sequence, SignReply request) throws Refusal, IOException {
         byte[] body = ByteBuffers.toArray(request.getBody());
         byte[] reply;
         switch (request.getMessageType()) {
@@ -591,7 +591,8 @@ final class SecureZone implements AutoCloseable {
                     throw new Refusal(RefusalReason.BINDING_MISMATCH, "no verified CREATE_TARGET_VM of VM "
                             + created.getVmId() + " in migration " + created.getMigrationId());
                 }
-                reply = seal(created.getMigrationId(), created.getVmId(), request.getBindingEpoch(), created);
+                reply = signedOnce(MessageType.TARGET_VM_CREATED, created.getMigrationId(), created.getVmId(),
+                        request.getBindingEpoch(), created);
                 break;
             }
             case COMMAND_REFUSED: {
@@ -622,6 +623,27 @@ final class SecureZone implements AutoCloseable {
     }
 
     // ---- replies ----
+
+    /**
+     * A reply the zone signs on request rather than in answer to one command (target created, VM attested,
+     * migration completed): signed once per migration and VM, stored with the replay cache and served
+     * again while valid, so an agent that asks twice (say, after a crash) never publishes two different
+     * replies for one fact.
+     */
+    private byte[] signedOnce(MessageType type, String migrationId, String vmId, long epoch, SpecificRecord body)
+            throws IOException {
+        String fact = "reply/" + type + "/" + migrationId + "/" + vmId;
+        ReplayEntry stored = state.replayByMessageId.get(fact);
+        if (stored != null && stored.expiresAtMillis() > clock.millis()) {
+            return stored.signedReply();
+        }
+        SignedEnvelope envelope = sealer.seal(Addressing.of(migrationId, vmId, hostId, epoch), body);
+        byte[] reply = ENVELOPES.encode(envelope);
+        Transition tx = new Transition(state.copy());
+        tx.next.replayByMessageId.put(fact, new ReplayEntry(fact, envelope.getExpiresAt().toEpochMilli(), reply));
+        commit(tx);
+        return reply;
+    }
 
     private byte[] seal(String migrationId, String vmId, long epoch, SpecificRecord body) {
         return ENVELOPES.encode(sealer.seal(Addressing.of(migrationId, vmId, hostId, epoch), body));

@@ -64,6 +64,8 @@ class SecureZoneCommandsTest {
             OpenedEnvelope createdReply = zone.openReply(signed);
             assertThat(createdReply.body(TargetVmCreated.class).getVmId()).isEqualTo("vm1");
             assertThat(createdReply.envelope().getHostId()).isEqualTo(HOST);
+            assertThat(client.signReply(MessageType.TARGET_VM_CREATED, SingleObjectCodec.of(TargetVmCreated.class).encode(created), 0)
+                    .getSignedReply()).as("asked twice, signed once").isEqualTo(signed.getSignedReply());
 
             PrivateKeyHandle vmKey = zone.crypto.generateSigningKey();
             SecureZoneResponse installed = client.installVmKey(
@@ -85,6 +87,8 @@ class SecureZoneCommandsTest {
             assertThat(completion.getKeyFingerprint()).isEqualTo(vmKey.keyId().toString());
             assertThat(completion.getEpoch()).isEqualTo(1);
             assertThat(completion.getHostId()).isEqualTo(HOST);
+            assertThat(client.reportCompletion("m1", "vm1").getSignedReply()).as("asked twice, signed once")
+                    .isEqualTo(completed.getSignedReply());
 
             List<PrivateKeyHandle> stored = VtcmStore.openInstalledKeys(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray());
             assertThat(stored).hasSize(1);
@@ -117,6 +121,8 @@ class SecureZoneCommandsTest {
             VmAttestation attestation = zone.openReply(attested).body(VmAttestation.class);
             assertThat(ByteBuffers.toArray(attestation.getDescriptionDigest())).isEqualTo(DESCRIPTION);
             assertThat(ByteBuffers.toArray(attestation.getImageManifestDigest())).isEqualTo(IMAGE);
+            assertThat(client.attestVm("m1", "vm1", DESCRIPTION, IMAGE).getSignedReply()).as("asked twice, signed once")
+                    .isEqualTo(attested.getSignedReply());
 
             SecureZoneResponse deregistered = client.deregister(
                     zone.center.deregisterVm("m1", "vm1", HOST, 1, vmKey.keyId().toString()));
