@@ -27,15 +27,36 @@ public final class AtomicFiles {
     private AtomicFiles() {}
 
     public static void write(Path target, byte[] content) throws IOException {
+        replace(target, channel -> writeFully(channel, ByteBuffer.wrap(content)));
+    }
+
+    /** Streams {@code source} into {@code target} crash-safely, so large images never sit in memory. */
+    public static void copy(Path source, Path target) throws IOException {
+        replace(target, channel -> {
+            try (InputStream in = Files.newInputStream(source)) {
+                byte[] buffer = new byte[COPY_BUFFER];
+                int read;
+                while ((read = in.read(buffer)) >= 0) {
+                    writeFully(channel, ByteBuffer.wrap(buffer, 0, read));
+                }
+            }
+        });
+    }
+
+    /** What fills the temporary file before it replaces the target. */
+    @FunctionalInterface
+    private interface Content {
+        void writeTo(FileChannel channel) throws IOException;
+    }
+
+    /** Temp file in the target's directory, filled and fsynced, renamed over the target, directory fsynced. */
+    private static void replace(Path target, Content content) throws IOException {
         Path directory = target.toAbsolutePath().getParent();
         Files.createDirectories(directory);
         Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer data = ByteBuffer.wrap(content);
-                while (data.hasRemaining()) {
-                    channel.write(data);
-                }
+                content.writeTo(channel);
                 channel.force(true);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -48,31 +69,9 @@ public final class AtomicFiles {
         }
     }
 
-    /** Streams {@code source} into {@code target} crash-safely, so large images never sit in memory. */
-    public static void copy(Path source, Path target) throws IOException {
-        Path directory = target.toAbsolutePath().getParent();
-        Files.createDirectories(directory);
-        Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            try (InputStream in = Files.newInputStream(source);
-                    FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                byte[] buffer = new byte[COPY_BUFFER];
-                int read;
-                while ((read = in.read(buffer)) >= 0) {
-                    ByteBuffer data = ByteBuffer.wrap(buffer, 0, read);
-                    while (data.hasRemaining()) {
-                        channel.write(data);
-                    }
-                }
-                channel.force(true);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            temp = null;
-            syncDirectory(directory);
-        } finally {
-            if (temp != null) {
-                Files.deleteIfExists(temp);
-            }
+    private static void writeFully(FileChannel channel, ByteBuffer data) throws IOException {
+        while (data.hasRemaining()) {
+            channel.write(data);
         }
     }
 
