@@ -1,5 +1,7 @@
 package io.vmigrate.center;
 
+import io.vmigrate.schema.workflow.MigrationSteps;
+import io.vmigrate.schema.audit.AuditSigningInput;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.center.MigrationState;
 import io.vmigrate.schema.common.MigrationStep;
@@ -46,7 +48,7 @@ final class AuditWriter {
         append(state, note);
         // Every step goes through here: the one place where step latency and outcomes are counted.
         metrics.stepReached(step, state.getRegistration(), Duration.ofMillis(now - state.getRequestedAt().toEpochMilli()));
-        if (step == MigrationStep.DONE || step == MigrationStep.ABORTED || step == MigrationStep.REJECTED) {
+        if (MigrationSteps.isFinal(step)) {
             metrics.migrationEnded(step, state.getRegistration());
         }
     }

@@ -1,5 +1,6 @@
 package io.vmigrate.center;
 
+import io.vmigrate.schema.registry.TrustRegistryEntries;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.topic.TopicProvisioner;
 import io.vmigrate.schema.topic.Topics;
@@ -175,7 +176,7 @@ public final class CenterApp implements AutoCloseable {
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", config.getList(CenterConfig.BOOTSTRAP_SERVERS)));
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        TrustRegistryEntry entry = TrustRegistryEntries.centerKey(vault, java.time.Instant.now());
+        TrustRegistryEntry entry = TrustRegistryEntries.centerKey(vault.centerPublicKey(), vault.signer(), java.time.Instant.now());
         var registry = topics.trustRegistry();
         try (var producer = new KafkaProducer<>(producerConfig, registry.keySerde().serializer(), registry.valueSerde().serializer())) {
             producer.send(new ProducerRecord<>(registry.name(), entry.getEntryId(), entry)).get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -1,13 +1,9 @@
 package io.vmigrate.center;
 
+import io.vmigrate.common.main.MainSettings;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -21,29 +17,17 @@ public final class CenterMain {
     private CenterMain() {}
 
     public static void main(String[] args) throws Exception {
-        CenterConfig config = new CenterConfig(load(args.length > 0 ? Path.of(args[0]) : null, System.getenv()));
+        CenterConfig config = new CenterConfig(load(MainSettings.fileArgument(args), System.getenv()));
         CountDownLatch stopped = new CountDownLatch(1);
         try (CenterApp app = CenterApp.start(config)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "center-shutdown"));
+            MainSettings.closeOnShutdown("center", stopped::countDown);
             stopped.await();
         }
     }
 
-    static Map<String, Object> load(Path file, Map<String, String> env) throws IOException {
-        Map<String, Object> values = new HashMap<>();
-        if (file != null) {
-            Properties properties = new Properties();
-            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                properties.load(reader);
-            }
-            properties.forEach((key, value) -> values.put(key.toString(), value));
-        }
-        for (String key : CenterConfig.DEFINITION.names()) {
-            String variable = "VMIGRATE_CENTER_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
-            if (env.containsKey(variable)) {
-                values.put(key, env.get(variable));
-            }
-        }
+    static Map<String, String> load(Path file, Map<String, String> env) throws IOException {
+        Map<String, String> values = MainSettings.load(file, CenterConfig.DEFINITION.names(),
+                key -> MainSettings.variableName("VMIGRATE_CENTER_", key), env);
         if (env.containsKey("VMIGRATE_BOOTSTRAP_SERVERS")) {
             values.put(CenterConfig.BOOTSTRAP_SERVERS, env.get("VMIGRATE_BOOTSTRAP_SERVERS"));
         }

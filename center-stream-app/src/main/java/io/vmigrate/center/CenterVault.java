@@ -1,5 +1,6 @@
 package io.vmigrate.center;
 
+import io.vmigrate.schema.keys.CenterPublicKeyFile;
 import io.vmigrate.schema.center.VaultedVmKey;
 import io.vmigrate.schema.keys.KeyContexts;
 import io.vmigrate.schema.keys.PublicKeyRecords;
@@ -23,16 +24,12 @@ import io.vmigrate.trust.Suite;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +44,6 @@ public final class CenterVault implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CenterVault.class);
     static final String SIGNING_ALIAS = "center-signing-key";
     static final String KEK_ALIAS = "center-kek";
-    private static final String PUBLIC_KEY_FORMAT = "vmigrate-center-public-key-v1";
     private static final SecretKeyAccess ACCESS = SecretKeyAccess.insecureSecretAccess();
 
     private final CryptoSuite crypto;
@@ -194,47 +190,12 @@ public final class CenterVault implements AutoCloseable {
         return pkcs8;
     }
 
-    /**
-     * Writes the center public key (suite, key id, SPKI DER in base64) to {@code file} atomically,
-     * so that operators and the CLI can pin it in secure zones without the vault password.
-     */
+    /** Writes the center public key file of the contract ({@link CenterPublicKeyFile}) for operators and hosts. */
     public void writePublicKey(Path file) {
-        PublicKeyHandle key = centerPublicKey();
-        String text = "# center public key of vmigrate; pin it in every secure zone\n"
-                + "format=" + PUBLIC_KEY_FORMAT + "\n"
-                + "suite=" + key.suite().name().toLowerCase(java.util.Locale.ROOT) + "\n"
-                + "keyId=" + key.keyId() + "\n"
-                + "spki=" + Base64.getEncoder().encodeToString(key.encoded()) + "\n";
         try {
-            createParent(file);
-            Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), ".center-public-key", ".tmp");
-            Files.writeString(temp, text, StandardCharsets.UTF_8);
-            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            CenterPublicKeyFile.write(file, centerPublicKey());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the center public key to " + file, e);
-        }
-    }
-
-    /** Reads a file written by {@link #writePublicKey}, checking that the stated key id matches the key. */
-    public static PublicKeyHandle readPublicKey(Path file) throws IOException {
-        Properties properties = new Properties();
-        try (var reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
-        }
-        if (!PUBLIC_KEY_FORMAT.equals(properties.getProperty("format"))) {
-            throw new IOException(file + " is not a vmigrate center public key file");
-        }
-        try {
-            Suite suite = Suite.parse(properties.getProperty("suite"));
-            byte[] spki = Base64.getDecoder().decode(properties.getProperty("spki", ""));
-            PublicKeyHandle key = PublicKeyHandle.decode(suite, KeyPurpose.SIGNING, spki);
-            if (!key.keyId().toString().equals(properties.getProperty("keyId"))) {
-                throw new IOException(file + " states key id " + properties.getProperty("keyId")
-                        + " but holds key " + key.keyId());
-            }
-            return key;
-        } catch (IllegalArgumentException e) {
-            throw new IOException(file + " holds no valid center public key: " + e.getMessage(), e);
         }
     }
 

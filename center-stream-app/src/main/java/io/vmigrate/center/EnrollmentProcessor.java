@@ -1,5 +1,6 @@
 package io.vmigrate.center;
 
+import io.vmigrate.schema.registry.TrustRegistryEntries;
 import io.vmigrate.schema.common.PublicKeyRecord;
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.keys.PublicKeyRecords;

@@ -2,6 +2,7 @@ package io.vmigrate.center;
 
 import io.vmigrate.schema.keys.PublicKeyRecords;
 import io.vmigrate.schema.registry.HostEnrollment;
+import io.vmigrate.schema.registry.TrustRegistryEntries;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.trust.CryptoSuite;
 import io.vmigrate.trust.PublicKeyHandle;
@@ -17,8 +18,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  */
 final class HostDirectory {
 
-    static final String HOST_ENTRY_PREFIX = "host:";
-    static final String CENTER_ENTRY_PREFIX = "center:";
+    static final String HOST_ENTRY_PREFIX = TrustRegistryEntries.HOST_ENTRY_PREFIX;
+    static final String CENTER_ENTRY_PREFIX = TrustRegistryEntries.CENTER_ENTRY_PREFIX;
 
     private final ReadOnlyKeyValueStore<String, TrustRegistryEntry> registry;
     private final CryptoSuite crypto;
@@ -30,7 +31,7 @@ final class HostDirectory {
     }
 
     static String hostEntryId(String hostId) {
-        return HOST_ENTRY_PREFIX + hostId;
+        return TrustRegistryEntries.hostEntryId(hostId);
     }
 
     Optional<HostEnrollment> enrolled(String hostId) {

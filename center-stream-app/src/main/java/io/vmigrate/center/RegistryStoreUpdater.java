@@ -1,5 +1,6 @@
 package io.vmigrate.center;
 
+import io.vmigrate.schema.registry.TrustRegistryEntries;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.trust.Verifier;
 import org.apache.kafka.streams.processor.api.Processor;

@@ -1,5 +1,6 @@
 package io.vmigrate.center;
 
+import io.vmigrate.schema.audit.AuditChain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmigrate.schema.audit.AuditRecord;

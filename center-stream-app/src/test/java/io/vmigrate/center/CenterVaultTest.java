@@ -1,5 +1,6 @@
 package io.vmigrate.center;
 
+import io.vmigrate.schema.keys.CenterPublicKeyFile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,7 +38,7 @@ class CenterVaultTest {
         try (CenterVault vault = CenterVault.openOrCreate(file, "pw".toCharArray(), suite)) {
             assertThat(vault.centerPublicKey().keyId().toString()).isEqualTo(keyId);
         }
-        assertThat(CenterVault.readPublicKey(dir.resolve("center.pub")).keyId().toString()).isEqualTo(keyId);
+        assertThat(CenterPublicKeyFile.read(dir.resolve("center.pub")).keyId().toString()).isEqualTo(keyId);
         assertThatThrownBy(() -> CenterVault.openOrCreate(file, "wrong".toCharArray(), suite))
                 .isInstanceOf(WrongPasswordException.class);
         Suite other = suite == Suite.GM ? Suite.INTL : Suite.GM;

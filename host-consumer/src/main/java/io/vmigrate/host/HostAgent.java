@@ -1,5 +1,7 @@
 package io.vmigrate.host;
 
+import io.vmigrate.schema.keys.CenterPublicKeyFile;
+import io.vmigrate.common.retry.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -12,7 +14,6 @@ import io.vmigrate.host.metrics.TimedHypervisor;
 import io.vmigrate.host.metrics.TimedSecureZonePort;
 import io.vmigrate.host.securezone.SecureZonePort;
 import java.net.URI;
-import io.vmigrate.host.enrollment.CenterKeyFile;
 import io.vmigrate.host.enrollment.HostEnrollment;
 import io.vmigrate.host.hypervisor.FileHypervisor;
 import io.vmigrate.host.hypervisor.HypervisorPort;
@@ -147,7 +148,7 @@ public final class HostAgent implements AutoCloseable {
         try {
             Files.createDirectories(config.stateDir());
             agentKey = AgentKeys.loadOrGenerate(config.stateDir(), config.agentKeystorePassword().value().toCharArray(), suite);
-            centerKey = CenterKeyFile.read(config.centerPublicKeyFile(), config.suite());
+            centerKey = CenterPublicKeyFile.read(config.centerPublicKeyFile(), config.suite());
         } catch (IOException | SealedKeyStoreException e) {
             throw new IllegalStateException("host agent " + hostId + " cannot load its keys: " + e.getMessage(), e);
         }
@@ -386,29 +387,5 @@ public final class HostAgent implements AutoCloseable {
         Map<String, Object> settings = new HashMap<>(config.kafkaClientSettings());
         settings.put(AdminClientConfig.CLIENT_ID_CONFIG, "host-agent-" + config.hostId() + "-admin");
         return settings;
-    }
-
-    /** Doubling waits between attempts, capped. */
-    private static final class Backoff {
-        private final Duration initial;
-        private final Duration max;
-        private Duration next;
-
-        Backoff(Duration initial, Duration max) {
-            this.initial = initial;
-            this.max = max;
-            this.next = initial;
-        }
-
-        Duration next() {
-            Duration wait = next;
-            Duration doubled = next.multipliedBy(2);
-            next = doubled.compareTo(max) > 0 ? max : doubled;
-            return wait;
-        }
-
-        void reset() {
-            next = initial;
-        }
     }
 }

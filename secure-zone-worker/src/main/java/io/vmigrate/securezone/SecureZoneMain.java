@@ -1,13 +1,9 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.common.main.MainSettings;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * Runs one host's secure zone: {@code SecureZoneMain [config.properties]}. Every setting may also
@@ -20,32 +16,18 @@ public final class SecureZoneMain {
     private SecureZoneMain() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        Path file = args.length > 0 ? Path.of(args[0]) : null;
+        Path file = MainSettings.fileArgument(args);
         SecureZoneServer server = new SecureZoneServer(new SecureZoneConfig(settings(file, System.getenv()))).start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "secure-zone-shutdown"));
+        MainSettings.closeOnShutdown("secure-zone", server::close);
         server.awaitClosed();
     }
 
     /** The properties file's settings (if any), overridden by environment variables. */
     static Map<String, String> settings(Path file, Map<String, String> environment) throws IOException {
-        Map<String, String> settings = new HashMap<>();
-        if (file != null) {
-            Properties properties = new Properties();
-            try (Reader reader = Files.newBufferedReader(file)) {
-                properties.load(reader);
-            }
-            properties.stringPropertyNames().forEach(name -> settings.put(name, properties.getProperty(name)));
-        }
-        for (String name : SecureZoneConfig.DEFINITION.names()) {
-            String value = environment.get(environmentName(name));
-            if (value != null) {
-                settings.put(name, value);
-            }
-        }
-        return settings;
+        return MainSettings.load(file, SecureZoneConfig.DEFINITION.names(), SecureZoneMain::environmentName, environment);
     }
 
     static String environmentName(String setting) {
-        return setting.toUpperCase(Locale.ROOT).replace('.', '_');
+        return MainSettings.variableName("", setting);
     }
 }

@@ -1,5 +1,6 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.common.io.AtomicFiles;
 import io.vmigrate.securezone.ZoneState.KeyInstalled;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import io.vmigrate.securezone.ZoneState.Pins;
@@ -14,14 +15,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -87,27 +84,7 @@ final class ZoneStateFile {
 
     void write(ZoneState state) throws IOException {
         byte[] contents = encode(state);
-        Path directory = file.getParent();
-        Path temp = Files.createTempFile(directory, FILE_NAME + ".", ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer data = ByteBuffer.wrap(contents);
-                while (data.hasRemaining()) {
-                    channel.write(data);
-                }
-                channel.force(true);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            temp = null;
-            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-                dir.force(true);
-            }
-        } finally {
-            if (temp != null) {
-                Files.deleteIfExists(temp);
-            }
-        }
+        AtomicFiles.write(file, contents, AtomicFiles.Permissions.OWNER_ONLY);
     }
 
     private byte[] encode(ZoneState state) {

@@ -1,18 +1,15 @@
 package io.vmigrate.trust;
 
+import io.vmigrate.common.io.AtomicFiles;
 import io.vmigrate.trust.internal.BouncyCastle;
 import io.vmigrate.trust.internal.KeyAlgorithm;
 import io.vmigrate.trust.internal.KeyStoreCertificates;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
@@ -217,45 +214,10 @@ public final class SealedKeyStore implements AutoCloseable {
         } catch (IOException | GeneralSecurityException e) {
             throw new SealedKeyStoreException("cannot serialise key store " + file, e);
         }
-        Path directory = file.getParent();
-        Path temp = null;
         try {
-            Files.createDirectories(directory);
-            temp = Files.createTempFile(directory, file.getFileName() + ".", ".tmp");
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer data = ByteBuffer.wrap(contents);
-                while (data.hasRemaining()) {
-                    channel.write(data);
-                }
-                channel.force(true);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            temp = null;
-            syncDirectory(directory);
+            AtomicFiles.write(file, contents, AtomicFiles.Permissions.OWNER_ONLY);
         } catch (IOException e) {
             throw new SealedKeyStoreException("cannot write key store " + file, e);
-        } finally {
-            deleteQuietly(temp);
-        }
-    }
-
-    /** Makes the rename durable; not every platform can open a directory, which is tolerated. */
-    private static void syncDirectory(Path directory) {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            LOG.debug("cannot fsync directory {}: {}", directory, e.toString());
-        }
-    }
-
-    private static void deleteQuietly(Path temp) {
-        if (temp == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(temp);
-        } catch (IOException e) {
-            LOG.warn("cannot remove temporary key store file {}", temp, e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.vmigrate.center.status;
 
+import io.vmigrate.schema.workflow.MigrationSteps;
 import io.vmigrate.schema.center.MigrationState;
 import io.vmigrate.schema.common.Binding;
 import io.vmigrate.schema.common.MigrationStep;
@@ -72,7 +73,7 @@ public final class StatusJson {
     }
 
     static boolean isOutcome(MigrationStep step) {
-        return step == MigrationStep.DONE || step == MigrationStep.ABORTED || step == MigrationStep.REJECTED;
+        return MigrationSteps.isFinal(step);
     }
 
     /** Migrations by request time, then id (so that equal times still give one order). */

@@ -1,13 +1,11 @@
 package io.vmigrate.cli.broker;
 
+import io.vmigrate.common.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
@@ -39,16 +37,7 @@ public final class BrokerAddressFile {
         Properties props = new Properties();
         props.setProperty(BOOTSTRAP_SERVERS, bootstrapServers);
         try {
-            Files.createDirectories(dataDir);
-            Path tmp = Files.createTempFile(dataDir, FILE_NAME, ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                props.store(out, "vmigrate embedded Kafka cluster");
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.write(file, AtomicFiles.Permissions.DEFAULT, out -> props.store(out, "vmigrate embedded Kafka cluster"));
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);

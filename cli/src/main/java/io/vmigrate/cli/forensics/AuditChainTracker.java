@@ -1,7 +1,7 @@
 package io.vmigrate.cli.forensics;
 
-import io.vmigrate.center.AuditChain;
-import io.vmigrate.center.AuditSigningInput;
+import io.vmigrate.schema.audit.AuditSigningInput;
+import io.vmigrate.schema.audit.AuditChain;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.trust.CryptoSuites;

@@ -1,6 +1,6 @@
 package io.vmigrate.cli.forensics;
 
-import io.vmigrate.center.CenterVault;
+import io.vmigrate.schema.keys.CenterPublicKeyFile;
 import io.vmigrate.trust.PublicKeyHandle;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,12 +18,12 @@ public final class CenterKeyOption {
 
     public static Optional<PublicKeyHandle> resolve(Path explicit, Path dataDir) throws IOException {
         if (explicit != null) {
-            return Optional.of(CenterVault.readPublicKey(explicit));
+            return Optional.of(CenterPublicKeyFile.read(explicit));
         }
         if (dataDir != null) {
             Path recorded = dataDir.resolve("center").resolve("center-public-key.properties");
             if (Files.isRegularFile(recorded)) {
-                return Optional.of(CenterVault.readPublicKey(recorded));
+                return Optional.of(CenterPublicKeyFile.read(recorded));
             }
         }
         return Optional.empty();

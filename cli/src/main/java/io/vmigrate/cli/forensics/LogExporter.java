@@ -1,5 +1,6 @@
 package io.vmigrate.cli.forensics;
 
+import io.vmigrate.common.io.AtomicFiles;
 import io.vmigrate.schema.forensics.ExportedRecord;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
@@ -39,14 +39,13 @@ public final class LogExporter {
     /**
      * Copies every record of {@code source} to {@code out}. The records go to a temporary file first
      * (the counts must be in the header, which Avro writes first), then are block-copied behind the
-     * final header; the result replaces {@code out} atomically.
+     * final header into a crash-safe replacement of {@code out}.
      */
     public static Map<String, Long> export(LogSource source, Path out, Instant exportedAt, String bootstrap,
             String version) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path records = Files.createTempFile(dir, ".vmigrate-export", ".records");
-        Path assembled = Files.createTempFile(dir, ".vmigrate-export", ".avro");
         try {
             Map<String, Long> counts = new TreeMap<>();
             try (var writer = new DataFileWriter<>(new SpecificDatumWriter<>(ExportedRecord.class))) {
@@ -63,27 +62,27 @@ public final class LogExporter {
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
-            try (var writer = new DataFileWriter<GenericRecord>(new org.apache.avro.generic.GenericDatumWriter<>());
-                    InputStream in = new BufferedInputStream(Files.newInputStream(records));
-                    var copied = new DataFileStream<GenericRecord>(in, new GenericDatumReader<>())) {
-                writer.setCodec(CodecFactory.deflateCodec(DEFLATE_LEVEL));
-                writer.setMeta(META_EXPORTED_AT, exportedAt.toString());
-                writer.setMeta(META_BOOTSTRAP, bootstrap == null ? "" : bootstrap);
-                writer.setMeta(META_VERSION, version == null ? "" : version);
-                long total = 0;
-                for (var count : counts.entrySet()) {
-                    writer.setMeta(META_COUNT_PREFIX + count.getKey(), Long.toString(count.getValue()));
-                    total += count.getValue();
+            AtomicFiles.write(out, AtomicFiles.Permissions.DEFAULT, target -> {
+                try (var writer = new DataFileWriter<GenericRecord>(new org.apache.avro.generic.GenericDatumWriter<>());
+                        InputStream in = new BufferedInputStream(Files.newInputStream(records));
+                        var copied = new DataFileStream<GenericRecord>(in, new GenericDatumReader<>())) {
+                    writer.setCodec(CodecFactory.deflateCodec(DEFLATE_LEVEL));
+                    writer.setMeta(META_EXPORTED_AT, exportedAt.toString());
+                    writer.setMeta(META_BOOTSTRAP, bootstrap == null ? "" : bootstrap);
+                    writer.setMeta(META_VERSION, version == null ? "" : version);
+                    long total = 0;
+                    for (var count : counts.entrySet()) {
+                        writer.setMeta(META_COUNT_PREFIX + count.getKey(), Long.toString(count.getValue()));
+                        total += count.getValue();
+                    }
+                    writer.setMeta(META_RECORDS, Long.toString(total));
+                    writer.create(ExportedRecord.getClassSchema(), target);
+                    writer.appendAllFrom(copied, false);
                 }
-                writer.setMeta(META_RECORDS, Long.toString(total));
-                writer.create(ExportedRecord.getClassSchema(), assembled.toFile());
-                writer.appendAllFrom(copied, false);
-            }
-            Files.move(assembled, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            });
             return counts;
         } finally {
             Files.deleteIfExists(records);
-            Files.deleteIfExists(assembled);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.vmigrate.cli.forensics;
 
+import io.vmigrate.schema.workflow.MigrationSteps;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.command.DeliverVmKey;
 import io.vmigrate.schema.common.MigrationStep;
@@ -425,7 +426,7 @@ public final class ReplayEngine {
     }
 
     private static String outcomeOf(MigrationStep step) {
-        if (step == MigrationStep.DONE || step == MigrationStep.ABORTED || step == MigrationStep.REJECTED) {
+        if (MigrationSteps.isFinal(step)) {
             return step.name();
         }
         return "IN_FLIGHT";

@@ -1,6 +1,6 @@
 package io.vmigrate.cli.forensics;
 
-import io.vmigrate.center.TrustRegistryEntries;
+import io.vmigrate.schema.registry.TrustRegistryEntries;
 import io.vmigrate.schema.forensics.ExportedRecord;
 import io.vmigrate.schema.keys.PublicKeyRecords;
 import io.vmigrate.schema.registry.CenterKey;

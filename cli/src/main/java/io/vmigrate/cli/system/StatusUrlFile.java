@@ -1,12 +1,12 @@
 package io.vmigrate.cli.system;
 
+import io.vmigrate.common.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
@@ -25,10 +25,8 @@ public final class StatusUrlFile {
 
     public static void write(Path dataDir, URI url) {
         Path target = location(dataDir);
-        Path temp = target.resolveSibling(FILE_NAME + ".tmp");
         try {
-            Files.writeString(temp, url + "\n", StandardCharsets.UTF_8);
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(target, url + "\n", AtomicFiles.Permissions.DEFAULT);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record the status URL in " + target, e);
         }

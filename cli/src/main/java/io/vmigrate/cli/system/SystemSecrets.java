@@ -1,13 +1,11 @@
 package io.vmigrate.cli.system;
 
+import io.vmigrate.common.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Properties;
@@ -73,13 +71,8 @@ final class SystemSecrets {
 
     private void save() {
         try {
-            Files.createDirectories(file.getParent());
-            Path temp = Files.createTempFile(file.getParent(), ".secrets", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try (OutputStream out = Files.newOutputStream(temp)) {
-                values.store(out, "vmigrate embedded-mode passwords; keep private");
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.write(file, AtomicFiles.Permissions.OWNER_ONLY,
+                    out -> values.store(out, "vmigrate embedded-mode passwords; keep private"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

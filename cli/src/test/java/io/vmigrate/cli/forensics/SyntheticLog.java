@@ -1,8 +1,8 @@
 package io.vmigrate.cli.forensics;
 
-import io.vmigrate.center.AuditSigningInput;
+import io.vmigrate.schema.registry.TrustRegistryEntries;
+import io.vmigrate.schema.audit.AuditSigningInput;
 import io.vmigrate.center.CenterVault;
-import io.vmigrate.center.TrustRegistryEntries;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.command.DeliverVmKey;
 import io.vmigrate.schema.command.DeregisterVm;
@@ -57,7 +57,7 @@ final class SyntheticLog implements LogSource {
     SyntheticLog(Path dir) throws Exception {
         vault = CenterVault.openOrCreate(dir.resolve("vault.bcfks"), "pw".toCharArray(), Suite.INTL);
         produce(Topics.TRUST_REGISTRY, "center", TOPICS.trustRegistry().valueSerde().serializer()
-                .serialize(Topics.TRUST_REGISTRY, TrustRegistryEntries.centerKey(vault, T0)), T0);
+                .serialize(Topics.TRUST_REGISTRY, TrustRegistryEntries.centerKey(vault.centerPublicKey(), vault.signer(), T0)), T0);
     }
 
     void enroll(String hostId) {

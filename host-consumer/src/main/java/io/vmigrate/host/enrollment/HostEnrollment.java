@@ -4,7 +4,7 @@ import io.vmigrate.host.AgentFatalException;
 import io.vmigrate.host.hypervisor.HypervisorPort;
 import io.vmigrate.host.hypervisor.VmInfo;
 import io.vmigrate.host.hypervisor.VmState;
-import io.vmigrate.host.io.AtomicFiles;
+import io.vmigrate.common.io.AtomicFiles;
 import io.vmigrate.host.securezone.SecureZonePort;
 import io.vmigrate.host.store.DurableIdSet;
 import io.vmigrate.schema.common.PublicKeyRecord;

@@ -1,6 +1,6 @@
 package io.vmigrate.host.hypervisor;
 
-import io.vmigrate.host.io.AtomicFiles;
+import io.vmigrate.common.io.AtomicFiles;
 import io.vmigrate.schema.topic.HostIds;
 import io.vmigrate.trust.Digest;
 import java.io.ByteArrayOutputStream;

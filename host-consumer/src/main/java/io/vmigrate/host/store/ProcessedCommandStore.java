@@ -1,6 +1,6 @@
 package io.vmigrate.host.store;
 
-import io.vmigrate.host.io.AtomicFiles;
+import io.vmigrate.common.io.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

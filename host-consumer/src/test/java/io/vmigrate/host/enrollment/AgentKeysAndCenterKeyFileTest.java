@@ -1,5 +1,6 @@
 package io.vmigrate.host.enrollment;
 
+import io.vmigrate.schema.keys.CenterPublicKeyFile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,16 +43,16 @@ class AgentKeysAndCenterKeyFileTest {
                 + "format=vmigrate-center-public-key-v1\nsuite=gm\nkeyId=" + key.keyId() + "\n"
                 + "spki=" + Base64.getEncoder().encodeToString(key.encoded()) + "\n");
 
-        assertThat(CenterKeyFile.read(file, Suite.GM)).isEqualTo(key);
-        assertThatThrownBy(() -> CenterKeyFile.read(file, Suite.INTL)).isInstanceOf(IOException.class);
+        assertThat(CenterPublicKeyFile.read(file, Suite.GM)).isEqualTo(key);
+        assertThatThrownBy(() -> CenterPublicKeyFile.read(file, Suite.INTL)).isInstanceOf(IOException.class);
 
         Files.writeString(file, "format=vmigrate-center-public-key-v1\nsuite=gm\nkeyId=00000000000000000000000000000000\n"
                 + "spki=" + Base64.getEncoder().encodeToString(key.encoded()) + "\n");
-        assertThatThrownBy(() -> CenterKeyFile.read(file, Suite.GM)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> CenterPublicKeyFile.read(file, Suite.GM)).isInstanceOf(IOException.class);
 
         Path der = dir.resolve("center.der");
         Files.write(der, key.encoded());
-        assertThat(CenterKeyFile.read(der, Suite.GM)).isEqualTo(key);
+        assertThat(CenterPublicKeyFile.read(der, Suite.GM)).isEqualTo(key);
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {

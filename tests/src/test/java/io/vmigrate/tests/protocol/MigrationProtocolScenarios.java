@@ -1,9 +1,9 @@
 package io.vmigrate.tests.protocol;
 
+import io.vmigrate.schema.audit.AuditChain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vmigrate.center.AuditChain;
 import io.vmigrate.cli.system.EmbeddedSystem;
 import io.vmigrate.cli.system.MigrationWatcher;
 import io.vmigrate.cli.system.Operator;

@@ -1,15 +1,12 @@
-package io.vmigrate.center;
+package io.vmigrate.schema.registry;
 
 import io.vmigrate.schema.common.Suite;
 import io.vmigrate.schema.keys.PublicKeyRecords;
-import io.vmigrate.schema.registry.CenterKey;
-import io.vmigrate.schema.registry.EnrollmentProof;
-import io.vmigrate.schema.registry.HostEnrollment;
-import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.trust.MalformedBlobException;
 import io.vmigrate.trust.SignatureBlob;
 import io.vmigrate.trust.SignatureRefusedException;
+import io.vmigrate.trust.PublicKeyHandle;
 import io.vmigrate.trust.Signer;
 import io.vmigrate.trust.Verifier;
 import java.nio.ByteBuffer;
@@ -18,12 +15,20 @@ import java.time.Instant;
 /** Builds and checks center-signed {@code trust.registry} entries. */
 public final class TrustRegistryEntries {
 
+    /** Registry keys: {@code host:<hostId>} for an enrolled host, {@code center:<keyId>} for a center key. */
+    public static final String HOST_ENTRY_PREFIX = "host:";
+    public static final String CENTER_ENTRY_PREFIX = "center:";
+
     private TrustRegistryEntries() {}
+
+    public static String hostEntryId(String hostId) {
+        return HOST_ENTRY_PREFIX + hostId;
+    }
 
     /** The entry of an enrolled host, key {@code host:<hostId>}. */
     public static TrustRegistryEntry host(HostEnrollment host, Instant registeredAt, Signer center) {
         return sign(TrustRegistryEntry.newBuilder()
-                .setEntryId(HostDirectory.hostEntryId(host.getHostId()))
+                .setEntryId(hostEntryId(host.getHostId()))
                 .setRegisteredAt(registeredAt)
                 .setHost(host)
                 .setCenterKey(null)
@@ -31,18 +36,18 @@ public final class TrustRegistryEntries {
     }
 
     /** The center's own key, self-signed, key {@code center:<keyId>}. */
-    public static TrustRegistryEntry centerKey(CenterVault vault, Instant validFrom) {
+    public static TrustRegistryEntry centerKey(PublicKeyHandle centerKey, Signer center, Instant validFrom) {
         CenterKey key = CenterKey.newBuilder()
-                .setKey(PublicKeyRecords.toRecord(vault.centerPublicKey()))
+                .setKey(PublicKeyRecords.toRecord(centerKey))
                 .setValidFrom(validFrom)
                 .setValidUntil(null)
                 .build();
         return sign(TrustRegistryEntry.newBuilder()
-                .setEntryId(HostDirectory.CENTER_ENTRY_PREFIX + vault.centerPublicKey().keyId())
+                .setEntryId(CENTER_ENTRY_PREFIX + centerKey.keyId())
                 .setRegisteredAt(validFrom)
                 .setHost(null)
                 .setCenterKey(key)
-                .setRevoked(false), vault.signer());
+                .setRevoked(false), center);
     }
 
     private static TrustRegistryEntry sign(TrustRegistryEntry.Builder builder, Signer center) {

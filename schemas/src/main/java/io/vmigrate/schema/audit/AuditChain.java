@@ -1,6 +1,5 @@
-package io.vmigrate.center;
+package io.vmigrate.schema.audit;
 
-import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.trust.Digest;
 import io.vmigrate.trust.MalformedBlobException;

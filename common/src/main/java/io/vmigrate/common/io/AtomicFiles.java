@@ -1,38 +1,91 @@
-package io.vmigrate.host.io;
+package io.vmigrate.common.io;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.UUID;
 
 /**
- * Crash-safe file writes: the new content goes to a temporary file in the target's directory, is
- * fsynced, then atomically renamed over the target and the directory fsynced, so a crash leaves
- * either the old or the new content, never a torn file.
+ * Crash-safe file replacement, the one way every vmigrate component writes a file that must
+ * survive a crash: the new content goes to a temporary file in the target's directory, is fsynced,
+ * then atomically renamed over the target and the directory fsynced, so a crash leaves either the
+ * old or the new content, never a torn file. {@link Permissions#OWNER_ONLY} files are created
+ * owner-only from the start, so a secret never sits in a readable temporary file.
  */
 public final class AtomicFiles {
 
     private static final int COPY_BUFFER = 1 << 20;
 
+    /** Who may read the replaced file. */
+    public enum Permissions {
+        /** The process umask decides, as for any new file. */
+        DEFAULT,
+        /** rw------- (on POSIX file systems): passwords, sealed keys, zone state. */
+        OWNER_ONLY
+    }
+
+    /** What fills the temporary file before it replaces the target. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     private AtomicFiles() {}
 
     public static void write(Path target, byte[] content) throws IOException {
-        replace(target, channel -> writeFully(channel, ByteBuffer.wrap(content)));
+        write(target, content, Permissions.DEFAULT);
+    }
+
+    public static void write(Path target, byte[] content, Permissions permissions) throws IOException {
+        replace(target, permissions, channel -> writeFully(channel, ByteBuffer.wrap(content)));
+    }
+
+    public static void writeString(Path target, String text, Permissions permissions) throws IOException {
+        write(target, text.getBytes(StandardCharsets.UTF_8), permissions);
+    }
+
+    /** Streams whatever {@code content} writes into {@code target} crash-safely. */
+    public static void write(Path target, Permissions permissions, Content content) throws IOException {
+        replace(target, permissions, channel -> {
+            // The content may close its stream (Avro's writers do); the channel stays open for the fsync.
+            OutputStream out = new FilterOutputStream(Channels.newOutputStream(channel)) {
+                @Override
+                public void write(byte[] bytes, int offset, int length) throws IOException {
+                    this.out.write(bytes, offset, length);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            };
+            content.writeTo(out);
+            out.flush();
+        });
     }
 
     /** Streams {@code source} into {@code target} crash-safely, so large images never sit in memory. */
     public static void copy(Path source, Path target) throws IOException {
-        replace(target, channel -> {
+        replace(target, Permissions.DEFAULT, channel -> {
             try (InputStream in = Files.newInputStream(source)) {
                 byte[] buffer = new byte[COPY_BUFFER];
                 int read;
@@ -43,19 +96,19 @@ public final class AtomicFiles {
         });
     }
 
-    /** What fills the temporary file before it replaces the target. */
     @FunctionalInterface
-    private interface Content {
+    private interface ChannelContent {
         void writeTo(FileChannel channel) throws IOException;
     }
 
     /** Temp file in the target's directory, filled and fsynced, renamed over the target, directory fsynced. */
-    private static void replace(Path target, Content content) throws IOException {
+    private static void replace(Path target, Permissions permissions, ChannelContent content) throws IOException {
         Path directory = target.toAbsolutePath().getParent();
         Files.createDirectories(directory);
         Path temp = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try (FileChannel channel = FileChannel.open(temp, options, attributes(permissions))) {
                 content.writeTo(channel);
                 channel.force(true);
             }
@@ -67,6 +120,14 @@ public final class AtomicFiles {
                 Files.deleteIfExists(temp);
             }
         }
+    }
+
+    private static FileAttribute<?>[] attributes(Permissions permissions) {
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        if (permissions == Permissions.OWNER_ONLY && posix) {
+            return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
+        }
+        return new FileAttribute<?>[0];
     }
 
     private static void writeFully(FileChannel channel, ByteBuffer data) throws IOException {
@@ -114,10 +175,8 @@ public final class AtomicFiles {
     public static void syncDirectory(Path directory) {
         try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
             channel.force(true);
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             // Some platforms cannot open a directory for fsync; the rename itself is still atomic.
-        } catch (UncheckedIOException e) {
-            // same as above
         }
     }
 }
