@@ -53,13 +53,19 @@ final class StandardCryptoSuite implements CryptoSuite {
     @Override
     public KeyWrapper keyWrapper(PublicKeyHandle recipient) {
         requireKey("key wrapper", recipient.suite(), recipient.purpose(), KeyPurpose.KEY_ENCAPSULATION, recipient.keyId());
-        return suite == Suite.GM ? new Sm2KeyWrapper(recipient) : new HpkeKeyWrapper(recipient);
+        return switch (suite) {
+            case GM -> new Sm2KeyWrapper(recipient);
+            case INTL -> new HpkeKeyWrapper(recipient);
+        };
     }
 
     @Override
     public KeyUnwrapper keyUnwrapper(PrivateKeyHandle key) {
         requireKey("key unwrapper", key.suite(), key.purpose(), KeyPurpose.KEY_ENCAPSULATION, key.keyId());
-        return suite == Suite.GM ? new Sm2KeyUnwrapper(key) : new HpkeKeyUnwrapper(key);
+        return switch (suite) {
+            case GM -> new Sm2KeyUnwrapper(key);
+            case INTL -> new HpkeKeyUnwrapper(key);
+        };
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.vmigrate.schema.envelope;
 
+import io.vmigrate.schema.keys.WireEnums;
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.serde.SingleObjectCodec;
 import io.vmigrate.trust.MalformedBlobException;
@@ -53,7 +54,7 @@ public final class EnvelopeOpener {
         Verifier verifier = signerKeys.verifierFor(envelope.getSignerKeyId())
                 .orElseThrow(() -> new EnvelopeRefusedException(RefusalReason.UNKNOWN_SIGNER,
                         "envelope " + id + " is signed by unknown key " + envelope.getSignerKeyId()));
-        if (!verifier.suite().name().equals(envelope.getSuite().name())) {
+        if (verifier.suite() != WireEnums.fromWire(envelope.getSuite())) {
             throw new EnvelopeRefusedException(RefusalReason.SIGNATURE_INVALID,
                     "envelope " + id + " claims suite " + envelope.getSuite() + " but key "
                             + envelope.getSignerKeyId() + " is " + verifier.suite());

@@ -1,7 +1,7 @@
 package io.vmigrate.schema.envelope;
 
+import io.vmigrate.schema.keys.WireEnums;
 import io.vmigrate.schema.common.MessageType;
-import io.vmigrate.schema.common.Suite;
 import io.vmigrate.trust.Signer;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -51,7 +51,7 @@ public final class EnvelopeSealer {
                 .setIssuedAt(issuedAt)
                 .setExpiresAt(expiresAt)
                 .setBindingEpoch(to.bindingEpoch())
-                .setSuite(Suite.valueOf(signer.suite().name()))
+                .setSuite(WireEnums.toWire(signer.suite()))
                 .setSignerKeyId(signer.keyId().toString())
                 .setBody(ByteBuffer.wrap(MessageBodies.encode(type, body)))
                 .setSignature(ByteBuffer.allocate(0))

@@ -1,8 +1,6 @@
 package io.vmigrate.schema.keys;
 
-import io.vmigrate.schema.common.KeyPurpose;
 import io.vmigrate.schema.common.PublicKeyRecord;
-import io.vmigrate.schema.common.Suite;
 import io.vmigrate.trust.PublicKeyHandle;
 import java.nio.ByteBuffer;
 
@@ -13,8 +11,8 @@ public final class PublicKeyRecords {
 
     public static PublicKeyRecord toRecord(PublicKeyHandle key) {
         return PublicKeyRecord.newBuilder()
-                .setSuite(Suite.valueOf(key.suite().name()))
-                .setPurpose(KeyPurpose.valueOf(key.purpose().name()))
+                .setSuite(WireEnums.toWire(key.suite()))
+                .setPurpose(WireEnums.toWire(key.purpose()))
                 .setKeyId(key.keyId().toString())
                 .setSpki(ByteBuffer.wrap(key.encoded()))
                 .build();
@@ -28,8 +26,8 @@ public final class PublicKeyRecords {
         ByteBuffer spki = record.getSpki().duplicate();
         byte[] der = new byte[spki.remaining()];
         spki.get(der);
-        PublicKeyHandle key = PublicKeyHandle.decode(io.vmigrate.trust.Suite.valueOf(record.getSuite().name()),
-                io.vmigrate.trust.KeyPurpose.valueOf(record.getPurpose().name()), der);
+        PublicKeyHandle key = PublicKeyHandle.decode(WireEnums.fromWire(record.getSuite()),
+                WireEnums.fromWire(record.getPurpose()), der);
         if (!key.keyId().toString().equals(record.getKeyId())) {
             throw new IllegalArgumentException("public key record states key id " + record.getKeyId()
                     + " but its key has id " + key.keyId());

@@ -1,6 +1,6 @@
 package io.vmigrate.schema.registry;
 
-import io.vmigrate.schema.common.Suite;
+import io.vmigrate.schema.keys.WireEnums;
 import io.vmigrate.schema.keys.PublicKeyRecords;
 import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.trust.MalformedBlobException;
@@ -52,7 +52,7 @@ public final class TrustRegistryEntries {
 
     private static TrustRegistryEntry sign(TrustRegistryEntry.Builder builder, Signer center) {
         TrustRegistryEntry entry = builder
-                .setSuite(Suite.valueOf(center.suite().name()))
+                .setSuite(WireEnums.toWire(center.suite()))
                 .setSignerKeyId(center.keyId().toString())
                 .setSignature(ByteBuffer.allocate(0))
                 .build();

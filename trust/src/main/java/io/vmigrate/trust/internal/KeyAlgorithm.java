@@ -21,10 +21,13 @@ public enum KeyAlgorithm {
     }
 
     public static KeyAlgorithm of(Suite suite, KeyPurpose purpose) {
-        if (suite == Suite.GM) {
-            return SM2;
-        }
-        return purpose == KeyPurpose.SIGNING ? ED25519 : X25519;
+        return switch (suite) {
+            case GM -> SM2;
+            case INTL -> switch (purpose) {
+                case SIGNING -> ED25519;
+                case KEY_ENCAPSULATION -> X25519;
+            };
+        };
     }
 
     String jcaName() {
