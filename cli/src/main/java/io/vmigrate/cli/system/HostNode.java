@@ -3,14 +3,13 @@ package io.vmigrate.cli.system;
 import io.vmigrate.host.HostAgent;
 import io.vmigrate.host.HostAgentConfig;
 import io.vmigrate.host.hypervisor.FileHypervisor;
-import io.vmigrate.host.securezone.SecureZoneClientPort;
-import io.vmigrate.host.securezone.SecureZoneConnector;
-import io.vmigrate.host.securezone.SecureZonePort;
+import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.trust.CryptoSuite;
 import io.vmigrate.trust.CryptoSuites;
 import java.time.Clock;
 import io.vmigrate.securezone.SecureZoneConfig;
 import io.vmigrate.securezone.SecureZoneServer;
+import io.vmigrate.securezone.client.SecureZoneClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -81,11 +80,9 @@ public final class HostNode implements AutoCloseable {
     public synchronized void startAgentRelayingThrough(UnaryOperator<SecureZonePort> userZone) {
         if (agent == null) {
             CryptoSuite suite = CryptoSuites.get(agentConfig.suite());
-            HostAgent started = new HostAgent(agentConfig, hypervisor, signer -> {
-                SecureZoneConnector direct = SecureZoneClientPort.connector(agentConfig.secureZoneSocket(),
-                        hostId, signer, suite);
-                return () -> userZone.apply(direct.connect());
-            }, Clock.systemUTC());
+            HostAgent started = new HostAgent(agentConfig, hypervisor, signer -> userZone.apply(
+                    SecureZoneClient.connectingOnFirstCall(agentConfig.secureZoneSocket(), hostId, signer, suite)),
+                    Clock.systemUTC());
             started.start();
             agent = started;
         }

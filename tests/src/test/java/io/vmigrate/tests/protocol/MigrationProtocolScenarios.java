@@ -8,7 +8,7 @@ import io.vmigrate.cli.system.EmbeddedSystem;
 import io.vmigrate.cli.system.MigrationWatcher;
 import io.vmigrate.cli.system.Operator;
 import io.vmigrate.cli.system.TopicSnapshot;
-import io.vmigrate.host.securezone.SecureZonePort;
+import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.schema.alert.SecurityAlert;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.command.DeliverVmKey;
