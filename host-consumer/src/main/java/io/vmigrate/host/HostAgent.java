@@ -13,7 +13,6 @@ import io.vmigrate.host.metrics.TimedSecureZonePort;
 import java.net.URI;
 import io.vmigrate.host.enrollment.CenterKeyFile;
 import io.vmigrate.host.enrollment.HostEnrollment;
-import io.vmigrate.host.hypervisor.FileHypervisor;
 import io.vmigrate.host.hypervisor.HypervisorPort;
 import io.vmigrate.host.kafka.KafkaOutputs;
 import io.vmigrate.host.store.ProcessedCommandStore;
@@ -108,10 +107,10 @@ public final class HostAgent implements AutoCloseable {
         this.metrics = new AgentMetrics(meterRegistry, config.hostId());
     }
 
-    /** The production wiring: the file hypervisor under the configured root and the secure zone at the configured socket. */
+    /** The production wiring: the configured hypervisor backend and the secure zone at the configured socket. */
     public static HostAgent create(HostAgentConfig config) {
         CryptoSuite suite = CryptoSuites.get(config.suite());
-        HypervisorPort hypervisor = new FileHypervisor(config.hypervisorRoot(), config.hostId(), suite.digest());
+        HypervisorPort hypervisor = config.hypervisorBackend().create(config, suite.digest());
         return new HostAgent(config, hypervisor,
                 signer -> SecureZoneClient.connectingOnFirstCall(config.secureZoneSocket(), config.hostId(), signer, suite),
                 Clock.systemUTC());

@@ -2,7 +2,7 @@ package io.vmigrate.cli.system;
 
 import io.vmigrate.host.HostAgent;
 import io.vmigrate.host.HostAgentConfig;
-import io.vmigrate.host.hypervisor.FileHypervisor;
+import io.vmigrate.host.hypervisor.HypervisorPort;
 import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.trust.CryptoSuite;
 import io.vmigrate.trust.CryptoSuites;
@@ -27,17 +27,17 @@ public final class HostNode implements AutoCloseable {
     private final String hostId;
     private final SecureZoneConfig secureZoneConfig;
     private final HostAgentConfig agentConfig;
-    private final FileHypervisor hypervisor;
+    private final HypervisorPort hypervisor;
     private final char[] sealingPassword;
     private SecureZoneServer secureZone;
     private HostAgent agent;
 
     HostNode(String hostId, Map<String, Object> secureZoneSettings, Map<String, Object> agentSettings,
-            FileHypervisor hypervisor, char[] sealingPassword) {
+            char[] sealingPassword) {
         this.hostId = Objects.requireNonNull(hostId);
         this.secureZoneConfig = new SecureZoneConfig(secureZoneSettings);
         this.agentConfig = new HostAgentConfig(agentSettings);
-        this.hypervisor = hypervisor;
+        this.hypervisor = agentConfig.hypervisorBackend().create(agentConfig, CryptoSuites.get(agentConfig.suite()).digest());
         this.sealingPassword = sealingPassword.clone();
     }
 
@@ -45,7 +45,7 @@ public final class HostNode implements AutoCloseable {
         return hostId;
     }
 
-    public FileHypervisor hypervisor() {
+    public HypervisorPort hypervisor() {
         return hypervisor;
     }
 
