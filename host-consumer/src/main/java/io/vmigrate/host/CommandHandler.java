@@ -5,7 +5,7 @@ import io.vmigrate.host.metrics.AgentMetrics;
 import io.vmigrate.host.hypervisor.HypervisorException;
 import io.vmigrate.host.hypervisor.HypervisorPort;
 import io.vmigrate.host.hypervisor.VmDigests;
-import io.vmigrate.host.securezone.SecureZonePort;
+import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.host.store.ProcessedCommand;
 import io.vmigrate.host.store.ProcessedCommandStore;
 import io.vmigrate.host.store.DurableIdSet;

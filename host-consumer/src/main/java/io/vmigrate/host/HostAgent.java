@@ -12,19 +12,16 @@ import io.vmigrate.host.metrics.AgentMetrics;
 import io.vmigrate.host.metrics.MetricsHttpServer;
 import io.vmigrate.host.metrics.TimedHypervisor;
 import io.vmigrate.host.metrics.TimedSecureZonePort;
-import io.vmigrate.host.securezone.SecureZonePort;
 import java.net.URI;
 import io.vmigrate.host.enrollment.HostEnrollment;
-import io.vmigrate.host.hypervisor.FileHypervisor;
 import io.vmigrate.host.hypervisor.HypervisorPort;
 import io.vmigrate.host.kafka.KafkaOutputs;
-import io.vmigrate.host.securezone.ReconnectingSecureZone;
-import io.vmigrate.host.securezone.SecureZoneClientPort;
-import io.vmigrate.host.securezone.SecureZoneConnector;
 import io.vmigrate.host.store.ProcessedCommandStore;
 import io.vmigrate.host.store.DurableIdSet;
 import io.vmigrate.schema.keys.PublicKeyRecords;
 import io.vmigrate.schema.securezone.SecureZoneIdentity;
+import io.vmigrate.securezone.client.SecureZoneClient;
+import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.trust.CryptoSuite;
 import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.PrivateKeyHandle;
@@ -82,7 +79,7 @@ public final class HostAgent implements AutoCloseable {
 
     private final HostAgentConfig config;
     private final HypervisorPort hypervisor;
-    private final Function<Signer, SecureZoneConnector> secureZoneConnectors;
+    private final Function<Signer, SecureZonePort> secureZones;
     private final Clock clock;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -99,23 +96,24 @@ public final class HostAgent implements AutoCloseable {
     private volatile MetricsHttpServer metricsServer;
 
     /**
-     * @param secureZoneConnectors given the agent key's signer, opens sessions with this host's secure zone
+     * @param secureZones given the agent key's signer, this host's secure zone (reconnecting after it
+     *     restarts); the agent closes it when it stops
      */
     public HostAgent(HostAgentConfig config, HypervisorPort hypervisor,
-            Function<Signer, SecureZoneConnector> secureZoneConnectors, Clock clock) {
+            Function<Signer, SecureZonePort> secureZones, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
-        this.secureZoneConnectors = Objects.requireNonNull(secureZoneConnectors, "secureZoneConnectors");
+        this.secureZones = Objects.requireNonNull(secureZones, "secureZones");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.metrics = new AgentMetrics(meterRegistry, config.hostId());
     }
 
-    /** The production wiring: the file hypervisor under the configured root and the secure zone at the configured socket. */
+    /** The production wiring: the configured hypervisor backend and the secure zone at the configured socket. */
     public static HostAgent create(HostAgentConfig config) {
         CryptoSuite suite = CryptoSuites.get(config.suite());
-        HypervisorPort hypervisor = new FileHypervisor(config.hypervisorRoot(), config.hostId(), suite.digest());
+        HypervisorPort hypervisor = config.hypervisorBackend().create(config, suite.digest());
         return new HostAgent(config, hypervisor,
-                signer -> SecureZoneClientPort.connector(config.secureZoneSocket(), config.hostId(), signer, suite),
+                signer -> SecureZoneClient.connectingOnFirstCall(config.secureZoneSocket(), config.hostId(), signer, suite),
                 Clock.systemUTC());
     }
 
@@ -152,9 +150,9 @@ public final class HostAgent implements AutoCloseable {
         } catch (IOException | SealedKeyStoreException e) {
             throw new IllegalStateException("host agent " + hostId + " cannot load its keys: " + e.getMessage(), e);
         }
-        ReconnectingSecureZone reconnecting = new ReconnectingSecureZone(secureZoneConnectors.apply(suite.signer(agentKey)));
-        resources.add(reconnecting);
-        SecureZonePort secureZone = new TimedSecureZonePort(reconnecting, metrics);
+        SecureZonePort connected = secureZones.apply(suite.signer(agentKey));
+        resources.add(connected);
+        SecureZonePort secureZone = new TimedSecureZonePort(connected, metrics);
         ProcessedCommandStore processed;
         DurableIdSet registrations;
         DurableIdSet pendingCompletions;

@@ -1,5 +1,6 @@
 package io.vmigrate.host;
 
+import io.vmigrate.host.hypervisor.HypervisorBackend;
 import io.vmigrate.schema.config.ConfigValidators;
 import io.vmigrate.schema.serde.WireFormat;
 import io.vmigrate.schema.topic.Topics;
@@ -25,6 +26,7 @@ public final class HostAgentConfig extends AbstractConfig {
     public static final String SECURE_ZONE_SOCKET = "vmigrate.secure.zone.socket";
     public static final String STATE_DIR = "vmigrate.host.state.dir";
     public static final String AGENT_KEYSTORE_PASSWORD = "vmigrate.agent.keystore.password";
+    public static final String HYPERVISOR_BACKEND = "vmigrate.hypervisor.backend";
     public static final String HYPERVISOR_ROOT = "vmigrate.hypervisor.root";
     public static final String CENTER_PUBLIC_KEY_FILE = "vmigrate.center.public.key.file";
     public static final String RETRY_BACKOFF_MS = "vmigrate.retry.backoff.ms";
@@ -54,6 +56,9 @@ public final class HostAgentConfig extends AbstractConfig {
                     "Directory for the agent's durable state (processed command ids, sealed agent key, enrollment).")
             .define(AGENT_KEYSTORE_PASSWORD, Type.PASSWORD, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
                     "Password that seals the agent key at rest.")
+            .define(HYPERVISOR_BACKEND, Type.STRING, HypervisorBackend.FILE.configValue(), HostAgentConfig::validBackend,
+                    Importance.MEDIUM, "Which hypervisor runs this host's VMs; one of: "
+                            + String.join(", ", HypervisorBackend.configValues()) + ".")
             .define(HYPERVISOR_ROOT, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
                     Importance.HIGH, "Root directory of the file hypervisor, shared by all hosts (one folder per host).")
             .define(CENTER_PUBLIC_KEY_FILE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -82,6 +87,14 @@ public final class HostAgentConfig extends AbstractConfig {
         if (retryBackoffMax().compareTo(retryBackoff()) < 0) {
             throw new ConfigException(RETRY_BACKOFF_MAX_MS, getLong(RETRY_BACKOFF_MAX_MS),
                     "must not be below " + RETRY_BACKOFF_MS + " (" + getLong(RETRY_BACKOFF_MS) + ")");
+        }
+    }
+
+    private static void validBackend(String name, Object value) {
+        try {
+            HypervisorBackend.parse((String) value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name, value, e.getMessage());
         }
     }
 
@@ -131,6 +144,10 @@ public final class HostAgentConfig extends AbstractConfig {
 
     public Password agentKeystorePassword() {
         return getPassword(AGENT_KEYSTORE_PASSWORD);
+    }
+
+    public HypervisorBackend hypervisorBackend() {
+        return HypervisorBackend.parse(getString(HYPERVISOR_BACKEND));
     }
 
     public Path hypervisorRoot() {

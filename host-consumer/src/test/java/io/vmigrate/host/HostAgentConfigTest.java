@@ -3,6 +3,10 @@ package io.vmigrate.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vmigrate.host.hypervisor.FileHypervisor;
+import io.vmigrate.host.hypervisor.HypervisorBackend;
+import io.vmigrate.trust.CryptoSuites;
+import io.vmigrate.trust.Suite;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -65,5 +69,25 @@ class HostAgentConfigTest {
         props.remove(HostAgentConfig.CENTER_PUBLIC_KEY_FILE);
         assertThatThrownBy(() -> new HostAgentConfig(props))
                 .isInstanceOf(ConfigException.class).hasMessageContaining(HostAgentConfig.CENTER_PUBLIC_KEY_FILE);
+    }
+
+    @Test
+    void theHypervisorIsTheFileBackendUnlessConfiguredOtherwise() {
+        var config = new HostAgentConfig(valid());
+        assertThat(config.hypervisorBackend()).isEqualTo(HypervisorBackend.FILE);
+        assertThat(config.hypervisorBackend().create(config, CryptoSuites.get(Suite.INTL).digest()))
+                .isInstanceOfSatisfying(FileHypervisor.class,
+                        file -> assertThat(file.hostDirectory()).isEqualTo(Path.of("/tmp/hypervisor").resolve("h1")));
+    }
+
+    @Test
+    void anUnknownHypervisorBackendIsAConfigErrorNamingTheAllowedOnes() {
+        var props = valid();
+        props.put(HostAgentConfig.HYPERVISOR_BACKEND, "libvirt");
+        assertThatThrownBy(() -> new HostAgentConfig(props))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(HostAgentConfig.HYPERVISOR_BACKEND)
+                .hasMessageContaining("libvirt")
+                .hasMessageContaining("allowed: file");
     }
 }

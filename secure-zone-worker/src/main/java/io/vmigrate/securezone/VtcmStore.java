@@ -3,20 +3,16 @@ package io.vmigrate.securezone;
 import io.vmigrate.trust.Aead;
 import io.vmigrate.trust.AeadCiphertext;
 import io.vmigrate.trust.Context;
-import io.vmigrate.trust.CryptoSuite;
-import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.DecryptionRefusedException;
 import io.vmigrate.trust.KeyPurpose;
 import io.vmigrate.trust.MalformedBlobException;
 import io.vmigrate.trust.PrivateKeyHandle;
-import io.vmigrate.trust.SealedKeyStoreException;
 import io.vmigrate.trust.SecretBytes;
 import io.vmigrate.trust.SecretKeyAccess;
 import io.vmigrate.trust.Suite;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -25,9 +21,8 @@ import java.util.List;
  * key is AEAD-sealed under the zone's vTCM sealing key (kept in the sealed key store) with
  * {@code vmId ‖ epoch} as associated data, so a sealed key moved to another VM or epoch fails to open.
  *
- * <p>The static readers are for inspection and tests (e.g. to scan topics for these private key
- * bytes); they open the files read-only and are safe while the zone runs, because every write
- * atomically replaces a whole file.
+ * <p>{@link #listInstalled} is for offline inspection: it opens the state read-only and unseals
+ * nothing, and is safe while the zone runs, because every write atomically replaces a whole file.
  */
 public final class VtcmStore {
 
@@ -39,38 +34,6 @@ public final class VtcmStore {
             return List.of();
         }
         return List.copyOf(ZoneStateFile.readAny(stateDir).installedByVm.values());
-    }
-
-    /**
-     * Unseals every installed VM key of the state dir. The caller owns the handles (destroy them).
-     *
-     * @throws IOException if the state or key store cannot be read, or the password is wrong
-     */
-    public static List<PrivateKeyHandle> openInstalledKeys(Path stateDir, char[] password) throws IOException {
-        List<InstalledVmKey> installed = listInstalled(stateDir);
-        if (installed.isEmpty()) {
-            return List.of();
-        }
-        if (!Files.exists(stateDir.resolve(ZoneKeys.FILE_NAME))) {
-            throw new IOException("no sealed key store in " + stateDir);
-        }
-        Suite suite = ZoneStateFile.suiteOf(stateDir);
-        CryptoSuite crypto = CryptoSuites.get(suite);
-        Aead sealing;
-        try {
-            sealing = ZoneKeys.openVtcmSealing(stateDir, password, crypto);
-        } catch (SealedKeyStoreException e) {
-            throw new IOException("cannot open the sealed key store of " + stateDir + ": " + e.getMessage(), e);
-        }
-        List<PrivateKeyHandle> keys = new ArrayList<>(installed.size());
-        for (InstalledVmKey key : installed) {
-            try {
-                keys.add(unseal(sealing, suite, key));
-            } catch (MalformedBlobException | DecryptionRefusedException e) {
-                throw new IOException("cannot unseal the VM key of " + key.vmId() + " epoch " + key.epoch(), e);
-            }
-        }
-        return List.copyOf(keys);
     }
 
     static byte[] seal(Aead sealing, PrivateKeyHandle vmKey, String vmId, long epoch) {

@@ -78,7 +78,7 @@ final class ZoneConnection implements Runnable {
             }
             if (request.getSequence() != expected) {
                 LOG.warn("{}: closing: request sequence {} where {} was due", name, request.getSequence(), expected);
-                Frames.write(channel, RESPONSES.encode(SecureZone.refused(request.getSequence(),
+                Frames.write(channel, RESPONSES.encode(ZoneResponses.refused(request.getSequence(),
                         RefusalReason.AGENT_NOT_AUTHENTICATED, "sequence " + request.getSequence() + " where " + expected
                                 + " was due; connection closed").build()));
                 return;

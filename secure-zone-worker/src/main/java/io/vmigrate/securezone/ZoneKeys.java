@@ -53,19 +53,6 @@ final class ZoneKeys implements AutoCloseable {
         }
     }
 
-    /** The vTCM sealing AEAD of an existing key store, for offline inspection of a state dir. */
-    static Aead openVtcmSealing(Path stateDir, char[] password, CryptoSuite suite) throws SealedKeyStoreException {
-        try (SealedKeyStore store = SealedKeyStore.openOrCreate(stateDir.resolve(FILE_NAME), password)) {
-            SecretBytes sealing = store.getSecret(VTCM_SEALING_ALIAS)
-                    .orElseThrow(() -> new SealedKeyStoreException("no vTCM sealing key in " + store.file(), null));
-            try {
-                return suite.aead(sealing);
-            } finally {
-                sealing.destroy();
-            }
-        }
-    }
-
     private static PrivateKeyHandle privateKey(SealedKeyStore store, String alias, CryptoSuite suite, KeyPurpose purpose)
             throws SealedKeyStoreException {
         Optional<PrivateKeyHandle> existing = store.get(alias);

@@ -90,7 +90,7 @@ class SecureZoneCommandsTest {
             assertThat(client.reportCompletion("m1", "vm1").getSignedReply()).as("asked twice, signed once")
                     .isEqualTo(completed.getSignedReply());
 
-            List<PrivateKeyHandle> stored = VtcmStore.openInstalledKeys(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray());
+            List<PrivateKeyHandle> stored = UnsealedVmKeys.open(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray());
             assertThat(stored).hasSize(1);
             assertThat(stored.get(0).exportPkcs8(SecretKeyAccess.insecureSecretAccess()).toByteArray(SecretKeyAccess.insecureSecretAccess()))
                     .isEqualTo(vmKey.exportPkcs8(SecretKeyAccess.insecureSecretAccess()).toByteArray(SecretKeyAccess.insecureSecretAccess()));

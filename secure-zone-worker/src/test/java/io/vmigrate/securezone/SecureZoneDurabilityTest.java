@@ -119,7 +119,7 @@ class SecureZoneDurabilityTest {
             for (PrivateKeyHandle key : List.of(retired, kept, replacement)) {
                 secrets.add(pkcs8(key));
             }
-            List<PrivateKeyHandle> unsealed = VtcmStore.openInstalledKeys(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray());
+            List<PrivateKeyHandle> unsealed = UnsealedVmKeys.open(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray());
             assertThat(unsealed).hasSize(2);
             try (var store = SealedKeyStore.openOrCreate(zone.stateDir().resolve("keys.bcfks"), ZoneFixture.PASSWORD.toCharArray())) {
                 secrets.add(pkcs8(store.get("zone-signing").orElseThrow()));

@@ -14,7 +14,6 @@ import io.vmigrate.schema.securezone.SecureZoneRequest;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
 import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.securezone.client.SecureZoneClient;
-import io.vmigrate.securezone.client.SecureZoneConnection;
 import io.vmigrate.securezone.client.SecureZoneUnavailableException;
 import io.vmigrate.securezone.protocol.Frames;
 import io.vmigrate.securezone.protocol.Operations;
@@ -40,8 +39,8 @@ class SecureZoneSessionTest {
     @Test
     void everyConnectionGetsAFreshChallengeNamingTheHost() throws Exception {
         try (var zone = ZoneFixture.started(dir, Suite.INTL);
-                var first = SecureZoneConnection.open(zone.socket());
-                var second = SecureZoneConnection.open(zone.socket())) {
+                var first = RawZoneConnection.open(zone.socket());
+                var second = RawZoneConnection.open(zone.socket())) {
             assertThat(first.challenge().getHostId()).isEqualTo(ZoneFixture.HOST);
             assertThat(first.challenge().getChallenge().remaining()).isEqualTo(32);
             assertThat(first.challenge().getChallenge()).isNotEqualTo(second.challenge().getChallenge());
@@ -92,7 +91,7 @@ class SecureZoneSessionTest {
             assertRefused(zone.client().provision(zone.agentRecord(), List.of(new TestCenter(suite).publicKey())),
                     RefusalReason.AGENT_NOT_AUTHENTICATED);
             assertThat(zone.identity().getAgentKeyId()).isEqualTo(zone.agentKey.keyId().toString());
-            try (var fresh = SecureZoneConnection.open(zone.socket())) {
+            try (var fresh = RawZoneConnection.open(zone.socket())) {
                 assertThat(fresh.challenge().getProvisioned()).isTrue();
             }
         }
@@ -138,7 +137,7 @@ class SecureZoneSessionTest {
 
     @Test
     void aSequenceOutOfOrderIsRefusedAndEndsTheConnection() throws Exception {
-        try (var zone = ZoneFixture.provisioned(dir, Suite.INTL); var connection = SecureZoneConnection.open(zone.socket())) {
+        try (var zone = ZoneFixture.provisioned(dir, Suite.INTL); var connection = RawZoneConnection.open(zone.socket())) {
             SecureZoneResponse response = connection.exchange(signedIdentityRequest(zone, connection, 2));
             assertRefused(response, RefusalReason.AGENT_NOT_AUTHENTICATED);
             assertThat(response.getSequence()).isEqualTo(2);
@@ -148,7 +147,7 @@ class SecureZoneSessionTest {
 
     @Test
     void sequencesMustIncreaseByOne() throws Exception {
-        try (var zone = ZoneFixture.provisioned(dir, Suite.INTL); var connection = SecureZoneConnection.open(zone.socket())) {
+        try (var zone = ZoneFixture.provisioned(dir, Suite.INTL); var connection = RawZoneConnection.open(zone.socket())) {
             assertThat(connection.exchange(signedIdentityRequest(zone, connection, 1)).getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             assertThat(connection.exchange(signedIdentityRequest(zone, connection, 2)).getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             assertRefused(connection.exchange(signedIdentityRequest(zone, connection, 2)), RefusalReason.AGENT_NOT_AUTHENTICATED);
@@ -159,8 +158,8 @@ class SecureZoneSessionTest {
     @Test
     void aSignatureOverAnotherConnectionsChallengeIsRefused() throws Exception {
         try (var zone = ZoneFixture.provisioned(dir, Suite.GM);
-                var previous = SecureZoneConnection.open(zone.socket());
-                var current = SecureZoneConnection.open(zone.socket())) {
+                var previous = RawZoneConnection.open(zone.socket());
+                var current = RawZoneConnection.open(zone.socket())) {
             SecureZoneRequest replayed = signedIdentityRequest(zone, previous, 1);
             assertRefused(current.exchange(replayed), RefusalReason.AGENT_NOT_AUTHENTICATED);
             assertThat(previous.exchange(replayed).getOutcome()).isEqualTo(SecureZoneOutcome.OK);
@@ -169,7 +168,7 @@ class SecureZoneSessionTest {
 
     @Test
     void theOperationTypeMustNameTheRecordCarried() throws Exception {
-        try (var zone = ZoneFixture.provisioned(dir, Suite.INTL); var connection = SecureZoneConnection.open(zone.socket())) {
+        try (var zone = ZoneFixture.provisioned(dir, Suite.INTL); var connection = RawZoneConnection.open(zone.socket())) {
             byte[] operation = Operations.encode(GetIdentity.newBuilder().build());
             SecureZoneRequest request = signed(zone, connection, 1, SecureZoneOperationType.OPEN_COMMAND, operation);
             assertRefused(connection.exchange(request), RefusalReason.MALFORMED);
@@ -179,11 +178,11 @@ class SecureZoneSessionTest {
     @Test
     void anOversizeOrUndecodableFrameEndsTheConnection() throws Exception {
         try (var zone = ZoneFixture.provisioned(dir, Suite.INTL)) {
-            try (var connection = SecureZoneConnection.open(zone.socket())) {
+            try (var connection = RawZoneConnection.open(zone.socket())) {
                 connection.writeUnframed(ByteBuffer.allocate(4).putInt(Frames.MAX_FRAME_BYTES + 1).array());
                 assertThatThrownBy(connection::readResponse).isInstanceOf(EOFException.class);
             }
-            try (var connection = SecureZoneConnection.open(zone.socket())) {
+            try (var connection = RawZoneConnection.open(zone.socket())) {
                 assertThatThrownBy(() -> connection.exchangeRaw(new byte[] {1, 2, 3})).isInstanceOf(EOFException.class);
             }
             assertThat(zone.client().identity().getOutcome()).isEqualTo(SecureZoneOutcome.OK);
@@ -216,12 +215,12 @@ class SecureZoneSessionTest {
                 io.vmigrate.trust.CryptoSuites.get(Suite.INTL))).isInstanceOf(SecureZoneUnavailableException.class);
     }
 
-    private static SecureZoneRequest signedIdentityRequest(ZoneFixture zone, SecureZoneConnection connection, long sequence) {
+    private static SecureZoneRequest signedIdentityRequest(ZoneFixture zone, RawZoneConnection connection, long sequence) {
         return signed(zone, connection, sequence, SecureZoneOperationType.GET_IDENTITY,
                 Operations.encode(GetIdentity.newBuilder().build()));
     }
 
-    private static SecureZoneRequest signed(ZoneFixture zone, SecureZoneConnection connection, long sequence,
+    private static SecureZoneRequest signed(ZoneFixture zone, RawZoneConnection connection, long sequence,
             SecureZoneOperationType type, byte[] operation) {
         byte[] challenge = ByteBuffers.toArray(connection.challenge().getChallenge());
         byte[] signature = zone.crypto.signer(zone.agentKey).sign(

@@ -4,12 +4,10 @@ import io.vmigrate.center.CenterApp;
 import io.vmigrate.center.CenterConfig;
 import io.vmigrate.cli.broker.EmbeddedKafkaCluster;
 import io.vmigrate.host.HostAgentConfig;
-import io.vmigrate.host.hypervisor.FileHypervisor;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.topic.TopicProvisioner;
 import io.vmigrate.schema.topic.Topics;
 import io.vmigrate.securezone.SecureZoneConfig;
-import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.Suite;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -285,8 +283,7 @@ public final class EmbeddedSystem implements AutoCloseable {
         agent.put(HostAgentConfig.METRICS_HOST, "localhost");
         agent.put(HostAgentConfig.METRICS_PORT, "0");
 
-        FileHypervisor hypervisor = new FileHypervisor(hypervisorRoot, hostId, CryptoSuites.get(settings.suite).digest());
-        return new HostNode(hostId, zone, agent, hypervisor, sealing);
+        return new HostNode(hostId, zone, agent, sealing);
     }
 
     /** Defines sample VMs on a host the first time; a restart finds them where migrations left them. */

@@ -2,15 +2,14 @@ package io.vmigrate.cli.system;
 
 import io.vmigrate.host.HostAgent;
 import io.vmigrate.host.HostAgentConfig;
-import io.vmigrate.host.hypervisor.FileHypervisor;
-import io.vmigrate.host.securezone.SecureZoneClientPort;
-import io.vmigrate.host.securezone.SecureZoneConnector;
-import io.vmigrate.host.securezone.SecureZonePort;
+import io.vmigrate.host.hypervisor.HypervisorPort;
+import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.trust.CryptoSuite;
 import io.vmigrate.trust.CryptoSuites;
 import java.time.Clock;
 import io.vmigrate.securezone.SecureZoneConfig;
 import io.vmigrate.securezone.SecureZoneServer;
+import io.vmigrate.securezone.client.SecureZoneClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -28,17 +27,17 @@ public final class HostNode implements AutoCloseable {
     private final String hostId;
     private final SecureZoneConfig secureZoneConfig;
     private final HostAgentConfig agentConfig;
-    private final FileHypervisor hypervisor;
+    private final HypervisorPort hypervisor;
     private final char[] sealingPassword;
     private SecureZoneServer secureZone;
     private HostAgent agent;
 
     HostNode(String hostId, Map<String, Object> secureZoneSettings, Map<String, Object> agentSettings,
-            FileHypervisor hypervisor, char[] sealingPassword) {
+            char[] sealingPassword) {
         this.hostId = Objects.requireNonNull(hostId);
         this.secureZoneConfig = new SecureZoneConfig(secureZoneSettings);
         this.agentConfig = new HostAgentConfig(agentSettings);
-        this.hypervisor = hypervisor;
+        this.hypervisor = agentConfig.hypervisorBackend().create(agentConfig, CryptoSuites.get(agentConfig.suite()).digest());
         this.sealingPassword = sealingPassword.clone();
     }
 
@@ -46,7 +45,7 @@ public final class HostNode implements AutoCloseable {
         return hostId;
     }
 
-    public FileHypervisor hypervisor() {
+    public HypervisorPort hypervisor() {
         return hypervisor;
     }
 
@@ -81,11 +80,9 @@ public final class HostNode implements AutoCloseable {
     public synchronized void startAgentRelayingThrough(UnaryOperator<SecureZonePort> userZone) {
         if (agent == null) {
             CryptoSuite suite = CryptoSuites.get(agentConfig.suite());
-            HostAgent started = new HostAgent(agentConfig, hypervisor, signer -> {
-                SecureZoneConnector direct = SecureZoneClientPort.connector(agentConfig.secureZoneSocket(),
-                        hostId, signer, suite);
-                return () -> userZone.apply(direct.connect());
-            }, Clock.systemUTC());
+            HostAgent started = new HostAgent(agentConfig, hypervisor, signer -> userZone.apply(
+                    SecureZoneClient.connectingOnFirstCall(agentConfig.secureZoneSocket(), hostId, signer, suite)),
+                    Clock.systemUTC());
             started.start();
             agent = started;
         }

@@ -5,7 +5,7 @@ import io.vmigrate.host.hypervisor.HypervisorPort;
 import io.vmigrate.host.hypervisor.VmInfo;
 import io.vmigrate.host.hypervisor.VmState;
 import io.vmigrate.common.io.AtomicFiles;
-import io.vmigrate.host.securezone.SecureZonePort;
+import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.host.store.DurableIdSet;
 import io.vmigrate.schema.common.PublicKeyRecord;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;

@@ -1,6 +1,6 @@
 package io.vmigrate.host.metrics;
 
-import io.vmigrate.host.securezone.SecureZonePort;
+import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.PublicKeyRecord;
 import io.vmigrate.schema.common.RefusalReason;

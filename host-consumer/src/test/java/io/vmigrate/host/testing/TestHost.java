@@ -2,8 +2,6 @@ package io.vmigrate.host.testing;
 
 import io.vmigrate.host.CommandHandler;
 import io.vmigrate.host.hypervisor.FileHypervisor;
-import io.vmigrate.host.securezone.ReconnectingSecureZone;
-import io.vmigrate.host.securezone.SecureZoneClientPort;
 import io.vmigrate.host.store.DurableIdSet;
 import io.vmigrate.host.store.ProcessedCommandStore;
 import io.vmigrate.schema.keys.PublicKeyRecords;
@@ -12,6 +10,7 @@ import io.vmigrate.schema.securezone.SecureZoneOutcome;
 import io.vmigrate.schema.topic.Topics;
 import io.vmigrate.securezone.SecureZoneConfig;
 import io.vmigrate.securezone.SecureZoneServer;
+import io.vmigrate.securezone.client.SecureZoneClient;
 import io.vmigrate.trust.CryptoSuite;
 import io.vmigrate.trust.PrivateKeyHandle;
 import io.vmigrate.trust.PublicKeyHandle;
@@ -33,7 +32,7 @@ public final class TestHost implements AutoCloseable {
     public final FileHypervisor hypervisor;
     public final RecordingPublisher published = new RecordingPublisher();
     public final PrivateKeyHandle agentKey;
-    public final ReconnectingSecureZone secureZone;
+    public final SecureZoneClient secureZone;
     public final ProcessedCommandStore processed;
     public final DurableIdSet registrations;
     public final DurableIdSet pendingCompletions;
@@ -55,8 +54,8 @@ public final class TestHost implements AutoCloseable {
         startSecureZone();
         this.hypervisor = new FileHypervisor(hypervisorRoot, hostId, suite.digest());
         this.agentKey = suite.generateSigningKey();
-        this.secureZone = new ReconnectingSecureZone(
-                SecureZoneClientPort.connector(zoneConfig.socketPath(), hostId, suite.signer(agentKey), suite));
+        this.secureZone = SecureZoneClient.connectingOnFirstCall(zoneConfig.socketPath(), hostId, suite.signer(agentKey),
+                suite);
         var provisioned = secureZone.provision(PublicKeyRecords.toRecord(agentKey.publicKey()),
                 List.of(PublicKeyRecords.toRecord(centerKey)));
         if (provisioned.getOutcome() != SecureZoneOutcome.OK) {

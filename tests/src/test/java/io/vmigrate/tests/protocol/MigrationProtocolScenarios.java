@@ -8,7 +8,7 @@ import io.vmigrate.cli.system.EmbeddedSystem;
 import io.vmigrate.cli.system.MigrationWatcher;
 import io.vmigrate.cli.system.Operator;
 import io.vmigrate.cli.system.TopicSnapshot;
-import io.vmigrate.host.securezone.SecureZonePort;
+import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.schema.alert.SecurityAlert;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.command.DeliverVmKey;
@@ -24,11 +24,8 @@ import io.vmigrate.schema.request.MigrationRequested;
 import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.schema.serde.SingleObjectCodec;
 import io.vmigrate.schema.topic.Topic;
-import io.vmigrate.securezone.VtcmStore;
 import io.vmigrate.trust.CryptoSuite;
 import io.vmigrate.trust.CryptoSuites;
-import io.vmigrate.trust.PrivateKeyHandle;
-import io.vmigrate.trust.SecretKeyAccess;
 import io.vmigrate.trust.Suite;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
@@ -436,11 +433,9 @@ abstract class MigrationProtocolScenarios {
     void noVmPrivateKeyAppearsInAnyByteOfAnyTopic() throws Exception {
         List<byte[]> secrets = new ArrayList<>();
         for (String hostId : system.hostIds()) {
-            List<PrivateKeyHandle> keys = VtcmStore.openInstalledKeys(system.host(hostId).secureZoneStateDir(),
-                    system.host(hostId).sealingPassword());
-            for (PrivateKeyHandle key : keys) {
-                byte[] pkcs8 = key.exportPkcs8(SecretKeyAccess.insecureSecretAccess())
-                        .toByteArray(SecretKeyAccess.insecureSecretAccess());
+            List<byte[]> keys = ZoneVmKeys.installedPkcs8(system.host(hostId).secureZoneStateDir(),
+                    system.host(hostId).sealingPassword(), suite());
+            for (byte[] pkcs8 : keys) {
                 secrets.add(pkcs8);
                 secrets.add(KeyScan.rawPrivateValue(pkcs8));
             }

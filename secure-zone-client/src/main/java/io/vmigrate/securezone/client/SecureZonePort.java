@@ -1,4 +1,4 @@
-package io.vmigrate.host.securezone;
+package io.vmigrate.securezone.client;
 
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.PublicKeyRecord;
@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * What the host agent asks of its secure zone. Every answer is a {@link SecureZoneResponse} (OK,
+ * What the host agent asks of its secure zone: the one host-to-zone interface. {@link SecureZoneClient}
+ * implements it over the zone's Unix domain socket; decorators (metrics, a test's tampering user zone)
+ * wrap it. Every answer is a {@link SecureZoneResponse} (OK,
  * DUPLICATE with the reply produced the first time, or REFUSED with a reason and, for a command, a
  * signed refusal to publish). {@link IOException} means the secure zone could not be reached or the
  * session broke: nothing can be concluded and the caller tries again later.

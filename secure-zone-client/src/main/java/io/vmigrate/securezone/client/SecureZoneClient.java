@@ -33,10 +33,10 @@ import org.slf4j.LoggerFactory;
  * The host agent's side of the secure-zone socket: keeps one connection, signs every request with
  * the agent key over the session challenge, the sequence number and the operation's digest, and
  * returns the zone's {@link SecureZoneResponse}. A broken connection fails the call with
- * {@link SecureZoneUnavailableException}; the next call connects again (new challenge, sequence 1).
- * Thread-safe: calls are serialized.
+ * {@link SecureZoneUnavailableException}; the next call connects again (new challenge, sequence 1),
+ * so the client outlives restarts of the secure zone. Thread-safe: calls are serialized.
  */
-public final class SecureZoneClient implements AutoCloseable {
+public final class SecureZoneClient implements SecureZonePort {
 
     private static final Logger LOG = LoggerFactory.getLogger(SecureZoneClient.class);
 
@@ -71,28 +71,41 @@ public final class SecureZoneClient implements AutoCloseable {
         return client;
     }
 
+    /**
+     * A client that connects on its first call, so a secure zone that is not up yet (or restarting)
+     * fails that call with {@link SecureZoneUnavailableException} rather than the construction.
+     */
+    public static SecureZoneClient connectingOnFirstCall(Path socket, String hostId, Signer agentSigner, CryptoSuite suite) {
+        return new SecureZoneClient(socket, hostId, agentSigner, suite);
+    }
+
     /** The challenge of the current connection (connecting if needed): says whether the zone is provisioned. */
     public synchronized SessionChallenge challenge() throws IOException {
         return ensureConnected().challenge();
     }
 
+    @Override
     public SecureZoneResponse provision(PublicKeyRecord agentKey, List<PublicKeyRecord> centerKeys) throws IOException {
         return call(Provision.newBuilder().setAgentKey(agentKey).setCenterKeys(List.copyOf(centerKeys)).build());
     }
 
+    @Override
     public SecureZoneResponse identity() throws IOException {
         return call(GetIdentity.newBuilder().build());
     }
 
     /** Verifies a MIGRATE_OUT or CREATE_TARGET_VM command envelope (single-object bytes as consumed). */
+    @Override
     public SecureZoneResponse openCommand(byte[] envelope) throws IOException {
         return call(OpenCommand.newBuilder().setEnvelope(ByteBuffer.wrap(envelope.clone())).build());
     }
 
+    @Override
     public SecureZoneResponse installVmKey(byte[] envelope) throws IOException {
         return call(InstallVmKey.newBuilder().setEnvelope(ByteBuffer.wrap(envelope.clone())).build());
     }
 
+    @Override
     public SecureZoneResponse attestVm(String migrationId, String vmId, byte[] descriptionDigest, byte[] imageManifestDigest)
             throws IOException {
         return call(AttestVm.newBuilder().setMigrationId(migrationId).setVmId(vmId)
@@ -100,6 +113,7 @@ public final class SecureZoneClient implements AutoCloseable {
                 .setImageManifestDigest(ByteBuffer.wrap(imageManifestDigest.clone())).build());
     }
 
+    @Override
     public SecureZoneResponse checkAttestation(byte[] envelope, byte[] receivedDescriptionDigest,
             byte[] receivedImageManifestDigest) throws IOException {
         return call(CheckAttestation.newBuilder().setEnvelope(ByteBuffer.wrap(envelope.clone()))
@@ -107,20 +121,24 @@ public final class SecureZoneClient implements AutoCloseable {
                 .setReceivedImageManifestDigest(ByteBuffer.wrap(receivedImageManifestDigest.clone())).build());
     }
 
+    @Override
     public SecureZoneResponse reportCompletion(String migrationId, String vmId) throws IOException {
         return call(ReportCompletion.newBuilder().setMigrationId(migrationId).setVmId(vmId).build());
     }
 
+    @Override
     public SecureZoneResponse deregister(byte[] envelope) throws IOException {
         return call(Deregister.newBuilder().setEnvelope(ByteBuffer.wrap(envelope.clone())).build());
     }
 
+    @Override
     public SecureZoneResponse abort(byte[] envelope, boolean targetVmDestroyed) throws IOException {
         return call(Abort.newBuilder().setEnvelope(ByteBuffer.wrap(envelope.clone())).setTargetVmDestroyed(targetVmDestroyed)
                 .build());
     }
 
     /** Has the zone sign a TARGET_VM_CREATED (for a verified CREATE_TARGET_VM) or COMMAND_REFUSED body. */
+    @Override
     public SecureZoneResponse signReply(MessageType messageType, byte[] body, long bindingEpoch) throws IOException {
         return call(SignReply.newBuilder().setMessageType(messageType).setBody(ByteBuffer.wrap(body.clone()))
                 .setBindingEpoch(bindingEpoch).build());
@@ -143,6 +161,8 @@ public final class SecureZoneClient implements AutoCloseable {
         try {
             response = current.exchange(request);
         } catch (IOException e) {
+            LOG.warn("secure zone session broke during {} ({}); reconnecting on the next call", request.getOperationType(),
+                    e.toString());
             disconnect();
             throw new SecureZoneUnavailableException("secure zone of host " + hostId + " at " + socket
                     + " dropped the connection during " + request.getOperationType() + ": " + e.getMessage(), e);

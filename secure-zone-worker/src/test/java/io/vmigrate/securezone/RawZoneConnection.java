@@ -1,4 +1,4 @@
-package io.vmigrate.securezone.client;
+package io.vmigrate.securezone;
 
 import io.vmigrate.schema.securezone.SecureZoneRequest;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
@@ -12,11 +12,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 /**
- * One raw connection to a secure zone: reads the session challenge on open, then exchanges
- * request and response frames. Does no signing or sequencing ({@link SecureZoneClient} does);
- * exposed for tests that must send what a well-behaved client would not. Not thread-safe.
+ * A raw connection to a secure zone, for tests that must send what a well-behaved client would not:
+ * reads the session challenge on open, then sends whatever it is given. No signing, no sequencing.
  */
-public final class SecureZoneConnection implements AutoCloseable {
+final class RawZoneConnection implements AutoCloseable {
 
     private static final SingleObjectCodec<SessionChallenge> CHALLENGES = SingleObjectCodec.of(SessionChallenge.class);
     private static final SingleObjectCodec<SecureZoneRequest> REQUESTS = SingleObjectCodec.of(SecureZoneRequest.class);
@@ -25,39 +24,39 @@ public final class SecureZoneConnection implements AutoCloseable {
     private final SocketChannel channel;
     private final SessionChallenge challenge;
 
-    private SecureZoneConnection(SocketChannel channel, SessionChallenge challenge) {
+    private RawZoneConnection(SocketChannel channel, SessionChallenge challenge) {
         this.channel = channel;
         this.challenge = challenge;
     }
 
-    public static SecureZoneConnection open(Path socket) throws IOException {
+    static RawZoneConnection open(Path socket) throws IOException {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             channel.connect(UnixDomainSocketAddress.of(socket));
             SessionChallenge challenge = decode(CHALLENGES, Frames.read(channel));
-            return new SecureZoneConnection(channel, challenge);
+            return new RawZoneConnection(channel, challenge);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
         }
     }
 
-    public SessionChallenge challenge() {
+    SessionChallenge challenge() {
         return challenge;
     }
 
-    public SecureZoneResponse exchange(SecureZoneRequest request) throws IOException {
+    SecureZoneResponse exchange(SecureZoneRequest request) throws IOException {
         return exchangeRaw(REQUESTS.encode(request));
     }
 
     /** Sends any frame bytes and reads one response. */
-    public SecureZoneResponse exchangeRaw(byte[] frame) throws IOException {
+    SecureZoneResponse exchangeRaw(byte[] frame) throws IOException {
         Frames.write(channel, frame);
         return decode(RESPONSES, Frames.read(channel));
     }
 
     /** Writes bytes as they are, without framing, e.g. an oversize length header. */
-    public void writeUnframed(byte[] bytes) throws IOException {
+    void writeUnframed(byte[] bytes) throws IOException {
         var buffer = java.nio.ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
             channel.write(buffer);
@@ -65,11 +64,11 @@ public final class SecureZoneConnection implements AutoCloseable {
     }
 
     /** Reads one response frame. */
-    public SecureZoneResponse readResponse() throws IOException {
+    SecureZoneResponse readResponse() throws IOException {
         return decode(RESPONSES, Frames.read(channel));
     }
 
-    public boolean isOpen() {
+    boolean isOpen() {
         return channel.isOpen();
     }
 

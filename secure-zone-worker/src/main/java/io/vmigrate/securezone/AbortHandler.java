@@ -1,0 +1,69 @@
+package io.vmigrate.securezone;
+
+import io.vmigrate.schema.command.AbortMigration;
+import io.vmigrate.schema.common.MessageType;
+import io.vmigrate.schema.envelope.OpenedEnvelope;
+import io.vmigrate.schema.envelope.SignedEnvelope;
+import io.vmigrate.schema.reply.AbortAcknowledged;
+import io.vmigrate.schema.securezone.Abort;
+import io.vmigrate.schema.securezone.SecureZoneResponse;
+import io.vmigrate.securezone.CommandGate.RefusalReply;
+import io.vmigrate.securezone.ZoneState.KeyInstalled;
+import io.vmigrate.securezone.ZoneState.MigrationVm;
+import java.io.IOException;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * ABORT: forgets an aborted migration's facts and destroys the VM key it installed here, if that
+ * key is still the one held for the VM.
+ */
+final class AbortHandler implements OperationHandler {
+
+    private static final Set<MessageType> ACCEPTED = EnumSet.of(MessageType.ABORT_MIGRATION);
+
+    private final String hostId;
+    private final CommandGate gate;
+    private final ReplySigner replies;
+
+    AbortHandler(String hostId, CommandGate gate, ReplySigner replies) {
+        this.hostId = hostId;
+        this.gate = gate;
+        this.replies = replies;
+    }
+
+    @Override
+    public SecureZoneResponse handle(RelayedRequest request, SpecificRecord operation) throws IOException {
+        Abort abort = (Abort) operation;
+        return gate.carryOut(request.sequence(), abort.getEnvelope(), ACCEPTED, RefusalReply.COMMAND_REFUSED,
+                (opened, tx) -> abort(opened, tx, abort.getTargetVmDestroyed()));
+    }
+
+    private byte[] abort(OpenedEnvelope opened, Transition tx, boolean targetVmDestroyed) {
+        SignedEnvelope envelope = opened.envelope();
+        AbortMigration abort = opened.body(AbortMigration.class);
+        String migrationId = envelope.getMigrationId();
+        String vmId = envelope.getVmId();
+        boolean zeroized = false;
+        KeyInstalled installed = tx.next.keyInstalledByMigration.remove(migrationId);
+        if (installed != null && installed.vmId().equals(vmId)) {
+            Optional<InstalledVmKey> held = tx.next.installedKey(vmId);
+            if (held.isPresent() && held.get().keyFingerprint().equals(installed.keyFingerprint())
+                    && held.get().migrationId().equals(migrationId)) {
+                tx.next.installedByVm.remove(vmId);
+                tx.destroyed.add(vmId);
+                zeroized = true;
+            }
+        }
+        MigrationVm pair = new MigrationVm(migrationId, vmId);
+        tx.next.verifiedMigrateOut.remove(pair);
+        tx.next.verifiedCreateTarget.remove(pair);
+        tx.next.attestationChecked.remove(pair);
+        AbortAcknowledged reply = AbortAcknowledged.newBuilder()
+                .setMigrationId(migrationId).setVmId(vmId).setHostId(hostId).setRole(abort.getRole())
+                .setTargetVmDestroyed(targetVmDestroyed).setVmKeyZeroized(zeroized).build();
+        return replies.seal(migrationId, vmId, envelope.getBindingEpoch(), reply);
+    }
+}

@@ -1,0 +1,52 @@
+package io.vmigrate.securezone;
+
+import io.vmigrate.schema.common.MessageType;
+import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.envelope.OpenedEnvelope;
+import io.vmigrate.schema.envelope.SignedEnvelope;
+import io.vmigrate.schema.securezone.OpenCommand;
+import io.vmigrate.schema.securezone.SecureZoneResponse;
+import io.vmigrate.securezone.CommandGate.RefusalReply;
+import io.vmigrate.securezone.ZoneState.MigrationVm;
+import java.io.IOException;
+import java.util.EnumSet;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * OPEN_COMMAND: verifies a MIGRATE_OUT (which must act on the epoch of the VM key held here) or a
+ * CREATE_TARGET_VM before the agent acts on it, and remembers it was verified.
+ */
+final class OpenCommandHandler implements OperationHandler {
+
+    private static final Set<MessageType> ACCEPTED = EnumSet.of(MessageType.MIGRATE_OUT, MessageType.CREATE_TARGET_VM);
+
+    private final CommandGate gate;
+
+    OpenCommandHandler(CommandGate gate) {
+        this.gate = gate;
+    }
+
+    @Override
+    public SecureZoneResponse handle(RelayedRequest request, SpecificRecord operation) throws IOException {
+        return gate.carryOut(request.sequence(), ((OpenCommand) operation).getEnvelope(), ACCEPTED,
+                RefusalReply.COMMAND_REFUSED, this::verify);
+    }
+
+    private byte[] verify(OpenedEnvelope opened, Transition tx) throws ZoneRefusal {
+        SignedEnvelope envelope = opened.envelope();
+        MigrationVm pair = new MigrationVm(envelope.getMigrationId(), envelope.getVmId());
+        if (envelope.getMessageType() == MessageType.MIGRATE_OUT) {
+            InstalledVmKey held = tx.next.installedKey(envelope.getVmId()).orElseThrow(() -> new ZoneRefusal(
+                    RefusalReason.BINDING_MISMATCH, "this zone holds no key for VM " + envelope.getVmId()));
+            if (held.epoch() != envelope.getBindingEpoch()) {
+                throw new ZoneRefusal(RefusalReason.STALE_EPOCH, "MIGRATE_OUT acts on epoch " + envelope.getBindingEpoch()
+                        + ", this zone holds epoch " + held.epoch() + " of VM " + envelope.getVmId());
+            }
+            tx.next.verifiedMigrateOut.add(pair);
+        } else {
+            tx.next.verifiedCreateTarget.add(pair);
+        }
+        return null;
+    }
+}
