@@ -1,0 +1,237 @@
+package io.vmigrate.host;
+
+import io.vmigrate.host.HandlingResult.Kind;
+import io.vmigrate.host.hypervisor.HypervisorException;
+import io.vmigrate.host.hypervisor.HypervisorPort;
+import io.vmigrate.host.hypervisor.VmDigests;
+import io.vmigrate.securezone.client.SecureZonePort;
+import io.vmigrate.host.store.DurableIdSet;
+import io.vmigrate.schema.command.AbortMigration;
+import io.vmigrate.schema.command.MigrateOut;
+import io.vmigrate.schema.common.HostRole;
+import io.vmigrate.schema.common.MessageType;
+import io.vmigrate.schema.envelope.SignedEnvelope;
+import io.vmigrate.schema.reply.TargetVmCreated;
+import io.vmigrate.schema.securezone.SecureZoneResponse;
+import io.vmigrate.schema.securezone.VerifiedCommand;
+import io.vmigrate.schema.serde.ByteBuffers;
+import io.vmigrate.schema.serde.SingleObjectCodec;
+import java.io.IOException;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the agent does for each verified command type, always in this order: the secure zone verifies
+ * (or signs) first, then the hypervisor acts, then the zone's signed reply is published through
+ * {@link CommandReplies}. One method per command type.
+ */
+final class CommandActions {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CommandActions.class);
+    private static final SingleObjectCodec<TargetVmCreated> TARGETS_CREATED = SingleObjectCodec.of(TargetVmCreated.class);
+    private static final SingleObjectCodec<MigrateOut> MIGRATE_OUTS = SingleObjectCodec.of(MigrateOut.class);
+    private static final SingleObjectCodec<AbortMigration> ABORTS = SingleObjectCodec.of(AbortMigration.class);
+
+    private final String hostId;
+    private final SecureZonePort secureZone;
+    private final HypervisorPort hypervisor;
+    private final DurableIdSet registrations;
+    private final DurableIdSet pendingCompletions;
+    private final ReplyPublisher publisher;
+    private final CommandReplies replies;
+
+    CommandActions(String hostId, SecureZonePort secureZone, HypervisorPort hypervisor, DurableIdSet registrations,
+            DurableIdSet pendingCompletions, ReplyPublisher publisher, CommandReplies replies) {
+        this.hostId = hostId;
+        this.secureZone = secureZone;
+        this.hypervisor = hypervisor;
+        this.registrations = registrations;
+        this.pendingCompletions = pendingCompletions;
+        this.publisher = publisher;
+        this.replies = replies;
+    }
+
+    HandlingResult dispatch(Command command) throws IOException {
+        switch (command.envelope().getMessageType()) {
+            case CREATE_TARGET_VM:
+                return createTarget(command);
+            case MIGRATE_OUT:
+                return migrateOut(command);
+            case DELIVER_VM_KEY:
+                return deliverVmKey(command);
+            case FORWARDED_VM_ATTESTATION:
+                return forwardedAttestation(command);
+            case DEREGISTER_VM:
+                return deregister(command);
+            case ABORT_MIGRATION:
+                return abort(command);
+            default:
+                throw new IllegalStateException("not a command: " + command.envelope().getMessageType());
+        }
+    }
+
+    private HandlingResult createTarget(Command command) throws IOException {
+        SecureZoneResponse opened = secureZone.openCommand(command.bytes());
+        if (CommandReplies.refused(opened)) {
+            return replies.refusedBySecureZone(command, opened);
+        }
+        VerifiedCommand verified = verifiedOrEnvelope(opened, command.envelope());
+        try {
+            hypervisor.createTarget(verified.getMigrationId(), verified.getVmId());
+        } catch (HypervisorException e) {
+            return replies.hypervisorFailure(command, e);
+        }
+        TargetVmCreated body = TargetVmCreated.newBuilder()
+                .setMigrationId(verified.getMigrationId())
+                .setVmId(verified.getVmId())
+                .setHostId(hostId)
+                .setCreatedAt(replies.now())
+                .build();
+        SecureZoneResponse signed = secureZone.signReply(MessageType.TARGET_VM_CREATED, TARGETS_CREATED.encode(body),
+                verified.getBindingEpoch());
+        if (CommandReplies.refused(signed)) {
+            return replies.refusedBySecureZone(command, signed);
+        }
+        return replies.carriedOut(command, signed);
+    }
+
+    private HandlingResult migrateOut(Command command) throws IOException {
+        SecureZoneResponse opened = secureZone.openCommand(command.bytes());
+        if (CommandReplies.refused(opened)) {
+            return replies.refusedBySecureZone(command, opened);
+        }
+        VerifiedCommand verified = verifiedOrEnvelope(opened, command.envelope());
+        MigrateOut body = MIGRATE_OUTS.decode(ByteBuffers.toArray(command.envelope().getBody()));
+        VmDigests digests;
+        try {
+            hypervisor.migrateOut(verified.getMigrationId(), verified.getVmId(), body.getDestinationHostId());
+            digests = hypervisor.describe(verified.getVmId());
+        } catch (HypervisorException e) {
+            return replies.hypervisorFailure(command, e);
+        }
+        SecureZoneResponse attested = secureZone.attestVm(verified.getMigrationId(), verified.getVmId(),
+                digests.descriptionDigest(), digests.imageManifestDigest());
+        if (CommandReplies.refused(attested)) {
+            return replies.refusedBySecureZone(command, attested);
+        }
+        return replies.carriedOut(command, attested);
+    }
+
+    private HandlingResult deliverVmKey(Command command) throws IOException {
+        // INSTALLED or FAILED, both signed by the secure zone; registrations (register:<vmId>) are no different.
+        SecureZoneResponse installed = secureZone.installVmKey(command.bytes());
+        if (CommandReplies.refused(installed)) {
+            return replies.refusedBySecureZone(command, installed);
+        }
+        HandlingResult result = replies.carriedOut(command, installed);
+        String migrationId = command.envelope().getMigrationId();
+        if (pendingCompletions.contains(migrationId)) {
+            LOG.info("{}: VM key of migration {} installed; finishing its parked completion", command.record(), migrationId);
+            complete(command, migrationId, command.envelope().getVmId());
+        }
+        return result;
+    }
+
+    private HandlingResult forwardedAttestation(Command command) throws IOException {
+        String migrationId = command.envelope().getMigrationId();
+        String vmId = command.envelope().getVmId();
+        VmDigests received;
+        try {
+            // Read-only: what arrived is compared inside the secure zone, which verifies the command first.
+            received = hypervisor.describeReceived(migrationId, vmId);
+        } catch (HypervisorException e) {
+            return replies.hypervisorFailure(command, e);
+        }
+        SecureZoneResponse checked = secureZone.checkAttestation(command.bytes(), received.descriptionDigest(),
+                received.imageManifestDigest());
+        if (CommandReplies.refused(checked)) {
+            return replies.refusedBySecureZone(command, checked);
+        }
+        Optional<byte[]> completed = complete(command, migrationId, vmId);
+        if (completed.isEmpty()) {
+            return HandlingResult.of(Kind.AWAITING_VM_KEY, command.envelope().getMessageId(), null);
+        }
+        return HandlingResult.of(Kind.CARRIED_OUT, command.envelope().getMessageId(), completed.get());
+    }
+
+    /**
+     * Has the secure zone sign the completion, then runs the VM and publishes. The secure zone signs only
+     * once the VM key of this migration is installed; the attestation may overtake the key delivery,
+     * so until then the completion is parked and finished when the key arrives. The VM is resumed only
+     * after the secure zone agreed, so a VM never runs here without its key.
+     *
+     * @return the published MigrationCompleted (or refusal), or empty while the VM key is awaited
+     */
+    private Optional<byte[]> complete(Command command, String migrationId, String vmId) throws IOException {
+        SecureZoneResponse completed = secureZone.reportCompletion(migrationId, vmId);
+        if (CommandReplies.refused(completed)) {
+            LOG.info("{}: completion of migration {} waits for its VM key ({} {})", command.record(), migrationId,
+                    completed.getReason(), completed.getDetail());
+            pendingCompletions.add(migrationId);
+            return Optional.empty();
+        }
+        try {
+            hypervisor.resume(migrationId, vmId);
+        } catch (HypervisorException e) {
+            pendingCompletions.remove(migrationId);
+            return replies.hypervisorFailure(command, e).reply();
+        }
+        // The VM now lives here under the binding the center is about to commit: no registration needed.
+        registrations.add(vmId);
+        byte[] reply = replies.signedReplyOf(command, completed);
+        publisher.publishReply(vmId, reply);
+        pendingCompletions.remove(migrationId);
+        return Optional.of(reply);
+    }
+
+    private HandlingResult deregister(Command command) throws IOException {
+        SecureZoneResponse deregistered = secureZone.deregister(command.bytes());
+        if (CommandReplies.refused(deregistered)) {
+            // The VM stays: nothing is removed without the secure zone's word.
+            return replies.refusedBySecureZone(command, deregistered);
+        }
+        String vmId = command.envelope().getVmId();
+        try {
+            hypervisor.deregister(vmId);
+        } catch (HypervisorException e) {
+            return replies.hypervisorFailure(command, e);
+        }
+        registrations.remove(vmId);
+        return replies.carriedOut(command, deregistered);
+    }
+
+    private HandlingResult abort(Command command) throws IOException {
+        AbortMigration body = ABORTS.decode(ByteBuffers.toArray(command.envelope().getBody()));
+        boolean destination = body.getRole() == HostRole.DESTINATION;
+        // Verified first; destruction follows and is idempotent, so a crash in between is healed by redelivery.
+        SecureZoneResponse aborted = secureZone.abort(command.bytes(), destination);
+        if (CommandReplies.refused(aborted)) {
+            return replies.refusedBySecureZone(command, aborted);
+        }
+        pendingCompletions.remove(command.envelope().getMigrationId());
+        if (destination) {
+            try {
+                hypervisor.destroyTarget(command.envelope().getMigrationId(), command.envelope().getVmId());
+            } catch (HypervisorException e) {
+                return replies.hypervisorFailure(command, e);
+            }
+        }
+        return replies.carriedOut(command, aborted);
+    }
+
+    /** The secure zone's view of a verified command; on a DUPLICATE it may only say "seen", then the envelope (verified before) speaks. */
+    private static VerifiedCommand verifiedOrEnvelope(SecureZoneResponse response, SignedEnvelope envelope) {
+        if (response.getVerifiedCommand() != null) {
+            return response.getVerifiedCommand();
+        }
+        return VerifiedCommand.newBuilder()
+                .setMessageId(envelope.getMessageId())
+                .setMessageType(envelope.getMessageType())
+                .setMigrationId(envelope.getMigrationId())
+                .setVmId(envelope.getVmId())
+                .setBindingEpoch(envelope.getBindingEpoch())
+                .build();
+    }
+
+}
