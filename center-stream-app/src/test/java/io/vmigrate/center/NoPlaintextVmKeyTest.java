@@ -1,5 +1,7 @@
 package io.vmigrate.center;
 
+import io.vmigrate.common.testing.SecretScan;
+import static io.vmigrate.common.testing.SecretScan.indexOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmigrate.schema.audit.AuditRecord;
@@ -68,7 +70,7 @@ class NoPlaintextVmKeyTest {
                 byte[] pkcs8 = center.vault.exportVmPrivateKey(key, SecretKeyAccess.insecureSecretAccess())
                         .toByteArray(SecretKeyAccess.insecureSecretAccess());
                 secrets.add(pkcs8);
-                secrets.add(privateScalar(pkcs8));
+                secrets.add(SecretScan.privateValueOfPkcs8(pkcs8));
             }
 
             List<byte[]> haystack = new ArrayList<>();
@@ -109,31 +111,5 @@ class NoPlaintextVmKeyTest {
         try (var all = center.driver.<String, V>getKeyValueStore(store).all()) {
             all.forEachRemaining(entry -> haystack.add(serdes.serde(type).serializer().serialize("x", entry.value)));
         }
-    }
-
-    /** The 32-byte private value inside PKCS#8: Ed25519 "04 22 04 20 <seed>", SM2 "02 01 01 04 20 <d>". */
-    private static byte[] privateScalar(byte[] pkcs8) {
-        for (byte[] marker : new byte[][] {{0x04, 0x22, 0x04, 0x20}, {0x02, 0x01, 0x01, 0x04, 0x20}}) {
-            int at = indexOf(pkcs8, marker);
-            if (at >= 0) {
-                byte[] scalar = new byte[32];
-                System.arraycopy(pkcs8, at + marker.length, scalar, 0, 32);
-                return scalar;
-            }
-        }
-        throw new AssertionError("no private value found in PKCS#8");
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

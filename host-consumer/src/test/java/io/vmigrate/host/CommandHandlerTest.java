@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vmigrate.host.HandlingResult.Kind;
 import io.vmigrate.host.hypervisor.VmState;
 import io.vmigrate.host.testing.RecordingPublisher;
-import io.vmigrate.host.testing.TestCenter;
+import io.vmigrate.host.testing.CommandFeed;
 import io.vmigrate.host.testing.TestHost;
 import io.vmigrate.schema.alert.SecurityAlert;
 import io.vmigrate.schema.common.HostRole;
@@ -48,15 +48,15 @@ class CommandHandlerTest {
     @TempDir
     Path dir;
 
-    private TestCenter center;
+    private CommandFeed center;
     private TestHost source;
     private TestHost destination;
 
     private void hosts(Suite suite) throws IOException {
-        center = new TestCenter(CryptoSuites.get(suite));
+        center = new CommandFeed(CryptoSuites.get(suite));
         Path root = dir.resolve("hypervisor");
-        source = new TestHost("h1", center.suite, root, dir.resolve("h1"), center.publicKey());
-        destination = new TestHost("h2", center.suite, root, dir.resolve("h2"), center.publicKey());
+        source = new TestHost("h1", center.crypto(), root, dir.resolve("h1"), center.publicKey());
+        destination = new TestHost("h2", center.crypto(), root, dir.resolve("h2"), center.publicKey());
     }
 
     @AfterEach
@@ -74,7 +74,7 @@ class CommandHandlerTest {
         source.hypervisor.defineVm(VM, "web", "the image of vm-1".repeat(1000).getBytes(StandardCharsets.UTF_8));
         String registration = KeyContexts.registrationMigrationId(VM);
         HandlingResult installed = source.handler.handle(center.record("h1",
-                center.deliverVmKey(registration, VM, "h1", "h1", 0, source.encapsulationKey())));
+                center.deliverFreshVmKey(registration, VM, "h1", "h1", 0, source.encapsulationKey())));
         assertThat(installed.kind()).isEqualTo(Kind.CARRIED_OUT);
         KeyInstallReply reply = openReply(source, lastReply(source)).body(KeyInstallReply.class);
         assertThat(reply.getOutcome()).isEqualTo(KeyInstallOutcome.INSTALLED);
@@ -119,7 +119,7 @@ class CommandHandlerTest {
         assertThat(source.hypervisor.state(VM)).isEqualTo(VmState.RUNNING);
 
         // s34-s35: key for epoch 1 installed at the destination.
-        destination.handler.handle(center.record("h2", center.deliverVmKey(MIGRATION, VM, "h2", "h2", 1,
+        destination.handler.handle(center.record("h2", center.deliverFreshVmKey(MIGRATION, VM, "h2", "h2", 1,
                 destination.encapsulationKey())));
         KeyInstallReply installed = openReply(destination, lastReply(destination)).body(KeyInstallReply.class);
         assertThat(installed.getOutcome()).isEqualTo(KeyInstallOutcome.INSTALLED);
@@ -130,16 +130,16 @@ class CommandHandlerTest {
         assertThat(completed.kind()).isEqualTo(Kind.CARRIED_OUT);
         MigrationCompleted completion = openReply(destination, lastReply(destination)).body(MigrationCompleted.class);
         assertThat(completion.getEpoch()).isEqualTo(1);
-        assertThat(completion.getKeyFingerprint()).isEqualTo(center.fingerprints.get(VM + "@1"));
+        assertThat(completion.getKeyFingerprint()).isEqualTo(center.fingerprint(VM, 1));
         assertThat(destination.hypervisor.state(VM)).isEqualTo(VmState.RUNNING);
         assertThat(destination.registrations.contains(VM)).isTrue();
 
         // s37: the source deregisters the original and its secure zone destroys the old key.
         HandlingResult deregistered = source.handler.handle(center.record("h1",
-                center.deregister(MIGRATION, VM, "h1", 1, center.fingerprints.get(VM + "@0"))));
+                center.deregister(MIGRATION, VM, "h1", 1, center.fingerprint(VM, 0))));
         assertThat(deregistered.kind()).isEqualTo(Kind.CARRIED_OUT);
         VmDeregistered gone = openReply(source, lastReply(source)).body(VmDeregistered.class);
-        assertThat(gone.getDestroyedKeyFingerprint()).isEqualTo(center.fingerprints.get(VM + "@0"));
+        assertThat(gone.getDestroyedKeyFingerprint()).isEqualTo(center.fingerprint(VM, 0));
         assertThat(source.hypervisor.state(VM)).isEqualTo(VmState.ABSENT);
 
         assertThat(source.published.alerts).isEmpty();
@@ -165,7 +165,7 @@ class CommandHandlerTest {
         assertThat(destination.published.total()).isZero();
         assertThat(destination.hypervisor.state(VM)).isEqualTo(VmState.PAUSED_AWAITING_STATE);
 
-        destination.handler.handle(center.record("h2", center.deliverVmKey(MIGRATION, VM, "h2", "h2", 1,
+        destination.handler.handle(center.record("h2", center.deliverFreshVmKey(MIGRATION, VM, "h2", "h2", 1,
                 destination.encapsulationKey())));
 
         assertThat(destination.published.replies).extracting(reply -> reply.envelope().getMessageType())
@@ -194,8 +194,8 @@ class CommandHandlerTest {
     void aCrashBeforeTheCommandWasRecordedRepublishesTheSecureZonesFirstReply() throws Exception {
         hosts(Suite.INTL);
         registeredVmOnSource();
-        SignedEnvelope deliver = center.deliverVmKey(MIGRATION, VM, "h2", "h2", 1, destination.encapsulationKey());
-        destination.handler.handle(TestCenter.at("host.h2.commands", 7, deliver));
+        SignedEnvelope deliver = center.deliverFreshVmKey(MIGRATION, VM, "h2", "h2", 1, destination.encapsulationKey());
+        destination.handler.handle(CommandFeed.at("host.h2.commands", 7, deliver));
         byte[] first = lastReply(destination).toByteBuffer().array();
 
         // Same record, but the agent lost its processed-command store (e.g. it crashed before recording).
@@ -206,7 +206,7 @@ class CommandHandlerTest {
                     destination.secureZone, destination.hypervisor, store,
                     io.vmigrate.host.store.DurableIdSet.open(freshStore.resolve("r")),
                     io.vmigrate.host.store.DurableIdSet.open(freshStore.resolve("p")), published, Clock.systemUTC());
-            HandlingResult again = handler.handle(TestCenter.at("host.h2.commands", 7, deliver));
+            HandlingResult again = handler.handle(CommandFeed.at("host.h2.commands", 7, deliver));
             assertThat(again.kind()).isEqualTo(Kind.CARRIED_OUT);
             assertThat(published.replies.get(0).envelope().toByteBuffer().array()).isEqualTo(first);
         }
@@ -217,10 +217,10 @@ class CommandHandlerTest {
         hosts(Suite.INTL);
         registeredVmOnSource();
         SignedEnvelope migrateOut = center.migrateOut(MIGRATION, VM, "h1", "h2", 0);
-        source.handler.handle(TestCenter.at("host.h1.commands", 3, migrateOut));
+        source.handler.handle(CommandFeed.at("host.h1.commands", 3, migrateOut));
         source.published.clear();
 
-        HandlingResult replay = source.handler.handle(TestCenter.at("host.h1.commands", 9, migrateOut));
+        HandlingResult replay = source.handler.handle(CommandFeed.at("host.h1.commands", 9, migrateOut));
 
         assertThat(replay.kind()).isEqualTo(Kind.REPLAYED);
         assertThat(source.published.replies).isEmpty();
@@ -238,10 +238,10 @@ class CommandHandlerTest {
     void aDeregisterSignedByAnotherKeyIsRefusedTheVmStaysAndAnAlertIsRaised() throws Exception {
         hosts(Suite.INTL);
         registeredVmOnSource();
-        TestCenter forger = new TestCenter(center.suite);
+        CommandFeed forger = new CommandFeed(center.crypto());
 
         HandlingResult result = source.handler.handle(center.record("h1",
-                forger.deregister(MIGRATION, VM, "h1", 1, center.fingerprints.get(VM + "@0"))));
+                forger.deregister(MIGRATION, VM, "h1", 1, center.fingerprint(VM, 0))));
 
         assertThat(result.kind()).isEqualTo(Kind.REFUSED);
         assertThat(source.hypervisor.state(VM)).isEqualTo(VmState.RUNNING);
@@ -257,7 +257,7 @@ class CommandHandlerTest {
         registeredVmOnSource();
 
         HandlingResult result = source.handler.handle(center.record("h1",
-                center.deregister("m-old", VM, "h1", 0, center.fingerprints.get(VM + "@0"))));
+                center.deregister("m-old", VM, "h1", 0, center.fingerprint(VM, 0))));
 
         assertThat(result.kind()).isEqualTo(Kind.REFUSED);
         assertThat(source.hypervisor.state(VM)).isEqualTo(VmState.RUNNING);
@@ -272,7 +272,7 @@ class CommandHandlerTest {
         hosts(Suite.INTL);
 
         HandlingResult result = destination.handler.handle(center.record("h2",
-                center.deliverVmKey(MIGRATION, VM, "h2", "h1", 1, destination.encapsulationKey())));
+                center.deliverFreshVmKey(MIGRATION, VM, "h2", "h1", 1, destination.encapsulationKey())));
 
         assertThat(result.kind()).isEqualTo(Kind.REFUSED);
         KeyInstallReply reply = openReply(destination, lastReply(destination)).body(KeyInstallReply.class);
@@ -288,7 +288,7 @@ class CommandHandlerTest {
         registeredVmOnSource();
         destination.handler.handle(center.record("h2", center.createTarget(MIGRATION, VM, "h2", "h1", 0)));
         source.handler.handle(center.record("h1", center.migrateOut(MIGRATION, VM, "h1", "h2", 0)));
-        destination.handler.handle(center.record("h2", center.deliverVmKey(MIGRATION, VM, "h2", "h2", 1,
+        destination.handler.handle(center.record("h2", center.deliverFreshVmKey(MIGRATION, VM, "h2", "h2", 1,
                 destination.encapsulationKey())));
 
         destination.handler.handle(center.record("h2", center.abort(MIGRATION, VM, "h2", HostRole.DESTINATION, 0)));

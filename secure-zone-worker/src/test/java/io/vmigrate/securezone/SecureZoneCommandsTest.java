@@ -1,5 +1,6 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.schema.testing.TestCenter;
 import static io.vmigrate.securezone.SecureZoneSessionTest.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,7 +51,7 @@ class SecureZoneCommandsTest {
     void destinationInstallsTheKeyChecksTheAttestationAndReportsCompletion(Suite suite) throws Exception {
         try (var zone = ZoneFixture.provisioned(dir, suite)) {
             var client = zone.client();
-            SecureZoneResponse opened = client.openCommand(zone.center.createTargetVm("m1", "vm1", HOST, 0));
+            SecureZoneResponse opened = client.openCommand(TestCenter.encode(zone.center.createTarget("m1", "vm1", HOST, 0)));
             assertThat(opened.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             assertThat(opened.getVerifiedCommand().getMessageType()).isEqualTo(MessageType.CREATE_TARGET_VM);
             assertThat(opened.getVerifiedCommand().getMigrationId()).isEqualTo("m1");
@@ -69,7 +70,7 @@ class SecureZoneCommandsTest {
 
             PrivateKeyHandle vmKey = zone.crypto.generateSigningKey();
             SecureZoneResponse installed = client.installVmKey(
-                    zone.center.deliverVmKey("m1", "vm1", HOST, 1, vmKey, zone.encapsulationKey()));
+                    TestCenter.encode(zone.center.deliverVmKey("m1", "vm1", HOST, 1, vmKey, zone.encapsulationKey())));
             assertThat(installed.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             KeyInstallReply install = zone.openReply(installed).body(KeyInstallReply.class);
             assertThat(install.getOutcome()).isEqualTo(KeyInstallOutcome.INSTALLED);
@@ -78,7 +79,7 @@ class SecureZoneCommandsTest {
 
             assertRefused(client.reportCompletion("m1", "vm1"), RefusalReason.ATTESTATION_MISMATCH);
             SecureZoneResponse checked = client.checkAttestation(
-                    zone.center.forwardedAttestation("m1", "vm1", HOST, 0, DESCRIPTION, IMAGE), DESCRIPTION, IMAGE);
+                    TestCenter.encode(zone.center.forwardedAttestation("m1", "vm1", HOST, 0, DESCRIPTION, IMAGE)), DESCRIPTION, IMAGE);
             assertThat(checked.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
 
             SecureZoneResponse completed = client.reportCompletion("m1", "vm1");
@@ -112,7 +113,7 @@ class SecureZoneCommandsTest {
             PrivateKeyHandle vmKey = installRegistrationKey(zone, "vm1");
 
             assertRefused(client.attestVm("m1", "vm1", DESCRIPTION, IMAGE), RefusalReason.BINDING_MISMATCH);
-            SecureZoneResponse out = client.openCommand(zone.center.migrateOut("m1", "vm1", HOST, 0));
+            SecureZoneResponse out = client.openCommand(TestCenter.encode(zone.center.migrateOut("m1", "vm1", HOST, 0)));
             assertThat(out.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             assertThat(out.getVerifiedCommand().getMessageType()).isEqualTo(MessageType.MIGRATE_OUT);
 
@@ -125,7 +126,7 @@ class SecureZoneCommandsTest {
                     .isEqualTo(attested.getSignedReply());
 
             SecureZoneResponse deregistered = client.deregister(
-                    zone.center.deregisterVm("m1", "vm1", HOST, 1, vmKey.keyId().toString()));
+                    TestCenter.encode(zone.center.deregister("m1", "vm1", HOST, 1, vmKey.keyId().toString())));
             assertThat(deregistered.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             VmDeregistered body = zone.openReply(deregistered).body(VmDeregistered.class);
             assertThat(body.getDestroyedKeyFingerprint()).isEqualTo(vmKey.keyId().toString());
@@ -139,7 +140,7 @@ class SecureZoneCommandsTest {
     void aRepeatedCommandAnswersDuplicateWithTheSameReplyAndActsOnce(Suite suite) throws Exception {
         try (var zone = ZoneFixture.provisioned(dir, suite)) {
             PrivateKeyHandle vmKey = zone.crypto.generateSigningKey();
-            byte[] delivery = zone.center.deliverVmKey("register:vm1", "vm1", HOST, 0, vmKey, zone.encapsulationKey());
+            byte[] delivery = TestCenter.encode(zone.center.deliverVmKey("register:vm1", "vm1", HOST, 0, vmKey, zone.encapsulationKey()));
             SecureZoneResponse first = zone.client().installVmKey(delivery);
             SecureZoneResponse second = zone.client().installVmKey(delivery);
             assertThat(first.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
@@ -147,7 +148,7 @@ class SecureZoneCommandsTest {
             assertThat(second.getSignedReply()).isEqualTo(first.getSignedReply());
             assertThat(second.getVerifiedCommand().getMessageType()).isEqualTo(MessageType.DELIVER_VM_KEY);
 
-            byte[] migrateOut = zone.center.migrateOut("m1", "vm1", HOST, 0);
+            byte[] migrateOut = TestCenter.encode(zone.center.migrateOut("m1", "vm1", HOST, 0));
             assertThat(zone.client().openCommand(migrateOut).getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             SecureZoneResponse again = zone.client().openCommand(migrateOut);
             assertThat(again.getOutcome()).isEqualTo(SecureZoneOutcome.DUPLICATE);
@@ -160,7 +161,7 @@ class SecureZoneCommandsTest {
         try (var zone = ZoneFixture.provisioned(dir, Suite.INTL)) {
             installRegistrationKey(zone, "vm1");
             PrivateKeyHandle newer = zone.crypto.generateSigningKey();
-            assertThat(zone.client().installVmKey(zone.center.deliverVmKey("m2", "vm1", HOST, 3, newer, zone.encapsulationKey()))
+            assertThat(zone.client().installVmKey(TestCenter.encode(zone.center.deliverVmKey("m2", "vm1", HOST, 3, newer, zone.encapsulationKey())))
                     .getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             assertThat(VtcmStore.listInstalled(zone.stateDir())).singleElement()
                     .satisfies(key -> assertThat(key.keyFingerprint()).isEqualTo(newer.keyId().toString()))
@@ -175,11 +176,11 @@ class SecureZoneCommandsTest {
             var client = zone.client();
             PrivateKeyHandle sourceKey = installRegistrationKey(zone, "vm-src");
             PrivateKeyHandle targetKey = zone.crypto.generateSigningKey();
-            client.openCommand(zone.center.createTargetVm("m1", "vm1", HOST, 0));
-            client.installVmKey(zone.center.deliverVmKey("m1", "vm1", HOST, 1, targetKey, zone.encapsulationKey()));
-            client.checkAttestation(zone.center.forwardedAttestation("m1", "vm1", HOST, 0, DESCRIPTION, IMAGE), DESCRIPTION, IMAGE);
+            client.openCommand(TestCenter.encode(zone.center.createTarget("m1", "vm1", HOST, 0)));
+            client.installVmKey(TestCenter.encode(zone.center.deliverVmKey("m1", "vm1", HOST, 1, targetKey, zone.encapsulationKey())));
+            client.checkAttestation(TestCenter.encode(zone.center.forwardedAttestation("m1", "vm1", HOST, 0, DESCRIPTION, IMAGE)), DESCRIPTION, IMAGE);
 
-            SecureZoneResponse aborted = client.abort(zone.center.abortMigration("m1", "vm1", HOST, 0, HostRole.DESTINATION), true);
+            SecureZoneResponse aborted = client.abort(TestCenter.encode(zone.center.abort("m1", "vm1", HOST, HostRole.DESTINATION, 0)), true);
             assertThat(aborted.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             AbortAcknowledged ack = zone.openReply(aborted).body(AbortAcknowledged.class);
             assertThat(ack.getVmKeyZeroized()).isTrue();
@@ -188,7 +189,7 @@ class SecureZoneCommandsTest {
             assertRefused(client.reportCompletion("m1", "vm1"), RefusalReason.BINDING_MISMATCH);
 
             SecureZoneResponse sourceAbort = client.abort(
-                    zone.center.abortMigration("m2", "vm-src", HOST, 0, HostRole.SOURCE), false);
+                    TestCenter.encode(zone.center.abort("m2", "vm-src", HOST, HostRole.SOURCE, 0)), false);
             assertThat(zone.openReply(sourceAbort).body(AbortAcknowledged.class).getVmKeyZeroized()).isFalse();
             assertThat(VtcmStore.listInstalled(zone.stateDir()).stream().map(InstalledVmKey::keyFingerprint))
                     .containsExactly(sourceKey.keyId().toString());
@@ -224,24 +225,23 @@ class SecureZoneCommandsTest {
             TestCenter center = zone.center;
 
             assertCommandRefused(zone, client.openCommand(new byte[] {1, 2, 3}), RefusalReason.MALFORMED, "");
-            assertCommandRefused(zone, client.openCommand(new TestCenter(suite).createTargetVm("m1", "vm1", HOST, 0)),
+            assertCommandRefused(zone, client.openCommand(TestCenter.encode(new TestCenter(suite).createTarget("m1", "vm1", HOST, 0))),
                     RefusalReason.UNKNOWN_SIGNER, "m1");
 
-            SignedEnvelope tampered = TestCenter.ENVELOPES.decode(center.createTargetVm("m2", "vm1", HOST, 0));
+            SignedEnvelope tampered = ZoneFixture.ENVELOPES.decode(TestCenter.encode(center.createTarget("m2", "vm1", HOST, 0)));
             tampered.setBindingEpoch(7L);
-            assertCommandRefused(zone, client.openCommand(TestCenter.ENVELOPES.encode(tampered)), RefusalReason.SIGNATURE_INVALID, "m2");
+            assertCommandRefused(zone, client.openCommand(TestCenter.encode(tampered)), RefusalReason.SIGNATURE_INVALID, "m2");
 
             Instant past = Instant.now().minusSeconds(3600);
-            byte[] expired = center.commandValidBetween("m3", "vm1", HOST, 0, CreateTargetVm.newBuilder()
-                    .setMigrationId("m3").setVmId("vm1").setSourceHostId("x").setDeadline(past).build(),
-                    past, past.plusSeconds(60));
+            byte[] expired = TestCenter.encode(center.sealValidBetween("m3", "vm1", HOST, 0, CreateTargetVm.newBuilder()
+                    .setMigrationId("m3").setVmId("vm1").setSourceHostId("x").setDeadline(past).build(), past, past.plusSeconds(60)));
             assertCommandRefused(zone, client.openCommand(expired), RefusalReason.EXPIRED, "m3");
 
-            assertCommandRefused(zone, client.openCommand(center.createTargetVm("m4", "vm1", "host-b", 0)),
+            assertCommandRefused(zone, client.openCommand(TestCenter.encode(center.createTarget("m4", "vm1", "host-b", 0))),
                     RefusalReason.WRONG_HOST, "m4");
-            assertCommandRefused(zone, client.openCommand(center.deregisterVm("m5", "vm1", HOST, 1, "ab")),
+            assertCommandRefused(zone, client.openCommand(TestCenter.encode(center.deregister("m5", "vm1", HOST, 1, "ab"))),
                     RefusalReason.MALFORMED, "m5");
-            assertCommandRefused(zone, client.deregister(center.createTargetVm("m6", "vm1", HOST, 0)),
+            assertCommandRefused(zone, client.deregister(TestCenter.encode(center.createTarget("m6", "vm1", HOST, 0))),
                     RefusalReason.MALFORMED, "m6");
 
             assertThat(VtcmStore.listInstalled(zone.stateDir())).isEmpty();
@@ -251,10 +251,10 @@ class SecureZoneCommandsTest {
     @Test
     void migrateOutNeedsTheHeldKeysEpoch() throws Exception {
         try (var zone = ZoneFixture.provisioned(dir, Suite.INTL)) {
-            assertCommandRefused(zone, zone.client().openCommand(zone.center.migrateOut("m1", "vm1", HOST, 0)),
+            assertCommandRefused(zone, zone.client().openCommand(TestCenter.encode(zone.center.migrateOut("m1", "vm1", HOST, 0))),
                     RefusalReason.BINDING_MISMATCH, "m1");
             installRegistrationKey(zone, "vm1");
-            assertCommandRefused(zone, zone.client().openCommand(zone.center.migrateOut("m2", "vm1", HOST, 1)),
+            assertCommandRefused(zone, zone.client().openCommand(TestCenter.encode(zone.center.migrateOut("m2", "vm1", HOST, 1))),
                     RefusalReason.STALE_EPOCH, "m2");
             assertRefused(zone.client().attestVm("m2", "vm1", DESCRIPTION, IMAGE), RefusalReason.BINDING_MISMATCH);
         }
@@ -272,37 +272,37 @@ class SecureZoneCommandsTest {
             PrivateKeyHandle vmKey = zone.crypto.generateSigningKey();
 
             DeliverVmKey otherHost = center.delivery("m1", TestCenter.binding("vm1", "host-b", vmKey, 1, "m1"), vmKey, me, HOST);
-            assertKeyInstallFailed(zone, client.installVmKey(center.command("m1", "vm1", HOST, 1, otherHost)), RefusalReason.WRONG_HOST);
+            assertKeyInstallFailed(zone, client.installVmKey(TestCenter.encode(center.seal("m1", "vm1", HOST, 1, otherHost))), RefusalReason.WRONG_HOST);
 
             DeliverVmKey otherVm = center.delivery("m1", TestCenter.binding("vm2", HOST, vmKey, 1, "m1"), vmKey, me, HOST);
-            assertKeyInstallFailed(zone, client.installVmKey(center.command("m1", "vm1", HOST, 1, otherVm)),
+            assertKeyInstallFailed(zone, client.installVmKey(TestCenter.encode(center.seal("m1", "vm1", HOST, 1, otherVm))),
                     RefusalReason.BINDING_MISMATCH);
 
             DeliverVmKey wrongContext = center.delivery("m1", TestCenter.binding("vm1", HOST, vmKey, 1, "m1"), vmKey, me, "host-b");
-            assertKeyInstallFailed(zone, client.installVmKey(center.command("m1", "vm1", HOST, 1, wrongContext)),
+            assertKeyInstallFailed(zone, client.installVmKey(TestCenter.encode(center.seal("m1", "vm1", HOST, 1, wrongContext))),
                     RefusalReason.UNWRAP_FAILED);
 
             var notMine = PublicKeyRecords.toRecord(zone.crypto.generateEncapsulationKey().publicKey());
             DeliverVmKey wrongRecipient = center.delivery("m1", TestCenter.binding("vm1", HOST, vmKey, 1, "m1"), vmKey, notMine, HOST);
-            assertKeyInstallFailed(zone, client.installVmKey(center.command("m1", "vm1", HOST, 1, wrongRecipient)),
+            assertKeyInstallFailed(zone, client.installVmKey(TestCenter.encode(center.seal("m1", "vm1", HOST, 1, wrongRecipient))),
                     RefusalReason.UNWRAP_FAILED);
 
             PrivateKeyHandle otherKey = zone.crypto.generateSigningKey();
             DeliverVmKey otherPublic = center.delivery("m1", TestCenter.binding("vm1", HOST, vmKey, 1, "m1"), vmKey, me, HOST);
             otherPublic.setVmPublicKey(PublicKeyRecords.toRecord(otherKey.publicKey()));
-            assertKeyInstallFailed(zone, client.installVmKey(center.command("m1", "vm1", HOST, 1, otherPublic)),
+            assertKeyInstallFailed(zone, client.installVmKey(TestCenter.encode(center.seal("m1", "vm1", HOST, 1, otherPublic))),
                     RefusalReason.BINDING_MISMATCH);
 
             DeliverVmKey otherFingerprint = center.delivery("m1", TestCenter.binding("vm1", HOST, otherKey, 1, "m1"), vmKey, me, HOST);
-            assertKeyInstallFailed(zone, client.installVmKey(center.command("m1", "vm1", HOST, 1, otherFingerprint)),
+            assertKeyInstallFailed(zone, client.installVmKey(TestCenter.encode(center.seal("m1", "vm1", HOST, 1, otherFingerprint))),
                     RefusalReason.BINDING_MISMATCH);
 
-            assertKeyInstallFailed(zone, client.installVmKey(new TestCenter(suite).deliverVmKey("m1", "vm1", HOST, 1, vmKey, me)),
+            assertKeyInstallFailed(zone, client.installVmKey(TestCenter.encode(new TestCenter(suite).deliverVmKey("m1", "vm1", HOST, 1, vmKey, me))),
                     RefusalReason.UNKNOWN_SIGNER);
             assertThat(VtcmStore.listInstalled(zone.stateDir())).isEmpty();
 
             installRegistrationKey(zone, "vm1");
-            assertKeyInstallFailed(zone, client.installVmKey(center.deliverVmKey("m9", "vm1", HOST, 0, vmKey, me)),
+            assertKeyInstallFailed(zone, client.installVmKey(TestCenter.encode(center.deliverVmKey("m9", "vm1", HOST, 0, vmKey, me))),
                     RefusalReason.STALE_EPOCH);
             assertThat(VtcmStore.listInstalled(zone.stateDir())).singleElement()
                     .satisfies(key -> assertThat(key.migrationId()).isEqualTo("register:vm1"));
@@ -314,11 +314,11 @@ class SecureZoneCommandsTest {
     @Test
     void anAttestationOfOtherDigestsIsRefused() throws Exception {
         try (var zone = ZoneFixture.provisioned(dir, Suite.GM)) {
-            byte[] forwarded = zone.center.forwardedAttestation("m1", "vm1", HOST, 0, DESCRIPTION, IMAGE);
+            byte[] forwarded = TestCenter.encode(zone.center.forwardedAttestation("m1", "vm1", HOST, 0, DESCRIPTION, IMAGE));
             assertCommandRefused(zone, zone.client().checkAttestation(forwarded, DESCRIPTION, new byte[] {4, 5, 7}),
                     RefusalReason.ATTESTATION_MISMATCH, "m1");
             PrivateKeyHandle vmKey = zone.crypto.generateSigningKey();
-            zone.client().installVmKey(zone.center.deliverVmKey("m1", "vm1", HOST, 1, vmKey, zone.encapsulationKey()));
+            zone.client().installVmKey(TestCenter.encode(zone.center.deliverVmKey("m1", "vm1", HOST, 1, vmKey, zone.encapsulationKey())));
             assertRefused(zone.client().reportCompletion("m1", "vm1"), RefusalReason.ATTESTATION_MISMATCH);
             assertRefused(zone.client().reportCompletion("m2", "vm1"), RefusalReason.BINDING_MISMATCH);
         }
@@ -329,23 +329,22 @@ class SecureZoneCommandsTest {
     void aDeregisterMustRetireTheHeldKeyWithANewerEpoch(Suite suite) throws Exception {
         try (var zone = ZoneFixture.provisioned(dir, suite)) {
             var client = zone.client();
-            assertCommandRefused(zone, client.deregister(zone.center.deregisterVm("m1", "vm1", HOST, 1, "00")),
+            assertCommandRefused(zone, client.deregister(TestCenter.encode(zone.center.deregister("m1", "vm1", HOST, 1, "00"))),
                     RefusalReason.BINDING_MISMATCH, "m1");
             PrivateKeyHandle vmKey = installRegistrationKey(zone, "vm1");
             String fingerprint = vmKey.keyId().toString();
-            assertCommandRefused(zone, client.deregister(zone.center.deregisterVm("m1", "vm1", HOST, 0, fingerprint)),
+            assertCommandRefused(zone, client.deregister(TestCenter.encode(zone.center.deregister("m1", "vm1", HOST, 0, fingerprint))),
                     RefusalReason.STALE_EPOCH, "m1");
-            assertCommandRefused(zone, client.deregister(zone.center.deregisterVm("m1", "vm1", HOST, 1,
-                    zone.crypto.generateSigningKey().keyId().toString())), RefusalReason.BINDING_MISMATCH, "m1");
-            byte[] forged = new TestCenter(suite).deregisterVm("m1", "vm1", HOST, 1, fingerprint);
+            assertCommandRefused(zone, client.deregister(TestCenter.encode(zone.center.deregister("m1", "vm1", HOST, 1, zone.crypto.generateSigningKey().keyId().toString()))), RefusalReason.BINDING_MISMATCH, "m1");
+            byte[] forged = TestCenter.encode(new TestCenter(suite).deregister("m1", "vm1", HOST, 1, fingerprint));
             assertCommandRefused(zone, client.deregister(forged), RefusalReason.UNKNOWN_SIGNER, "m1");
             assertThat(VtcmStore.listInstalled(zone.stateDir())).hasSize(1);
 
-            byte[] deregister = zone.center.deregisterVm("m1", "vm1", HOST, 1, fingerprint);
+            byte[] deregister = TestCenter.encode(zone.center.deregister("m1", "vm1", HOST, 1, fingerprint));
             assertThat(client.deregister(deregister).getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             assertThat(client.deregister(deregister).getOutcome()).isEqualTo(SecureZoneOutcome.DUPLICATE);
             // A fresh deregister from an earlier migration finds no key to retire.
-            assertCommandRefused(zone, client.deregister(zone.center.deregisterVm("m0", "vm1", HOST, 1, fingerprint)),
+            assertCommandRefused(zone, client.deregister(TestCenter.encode(zone.center.deregister("m0", "vm1", HOST, 1, fingerprint))),
                     RefusalReason.BINDING_MISMATCH, "m0");
         }
     }
@@ -355,7 +354,7 @@ class SecureZoneCommandsTest {
     static PrivateKeyHandle installRegistrationKey(ZoneFixture zone, String vmId) throws Exception {
         PrivateKeyHandle vmKey = zone.crypto.generateSigningKey();
         SecureZoneResponse response = zone.client().installVmKey(
-                zone.center.deliverVmKey("register:" + vmId, vmId, HOST, 0, vmKey, zone.encapsulationKey()));
+                TestCenter.encode(zone.center.deliverVmKey("register:" + vmId, vmId, HOST, 0, vmKey, zone.encapsulationKey())));
         assertThat(response.getOutcome()).as(response.getDetail()).isEqualTo(SecureZoneOutcome.OK);
         return vmKey;
     }

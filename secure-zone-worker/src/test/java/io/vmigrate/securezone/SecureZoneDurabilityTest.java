@@ -1,5 +1,7 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.schema.testing.TestCenter;
+import static io.vmigrate.common.testing.SecretScan.indexOf;
 import static io.vmigrate.securezone.SecureZoneCommandsTest.installRegistrationKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -37,9 +39,9 @@ class SecureZoneDurabilityTest {
         try (var zone = ZoneFixture.provisioned(dir, suite)) {
             SecureZoneIdentity before = zone.identity();
             PrivateKeyHandle vmKey = zone.crypto.generateSigningKey();
-            byte[] delivery = zone.center.deliverVmKey("register:vm1", "vm1", HOST, 0, vmKey, zone.encapsulationKey());
+            byte[] delivery = TestCenter.encode(zone.center.deliverVmKey("register:vm1", "vm1", HOST, 0, vmKey, zone.encapsulationKey()));
             SecureZoneResponse installed = zone.client().installVmKey(delivery);
-            byte[] migrateOut = zone.center.migrateOut("m1", "vm1", HOST, 0);
+            byte[] migrateOut = TestCenter.encode(zone.center.migrateOut("m1", "vm1", HOST, 0));
             assertThat(zone.client().openCommand(migrateOut).getOutcome()).isEqualTo(SecureZoneOutcome.OK);
 
             zone.restart();
@@ -114,8 +116,8 @@ class SecureZoneDurabilityTest {
             PrivateKeyHandle retired = installRegistrationKey(zone, "vm1");
             PrivateKeyHandle kept = installRegistrationKey(zone, "vm2");
             PrivateKeyHandle replacement = zone.crypto.generateSigningKey();
-            zone.client().installVmKey(zone.center.deliverVmKey("m1", "vm3", HOST, 1, replacement, zone.encapsulationKey()));
-            zone.client().deregister(zone.center.deregisterVm("m2", "vm1", HOST, 1, retired.keyId().toString()));
+            zone.client().installVmKey(TestCenter.encode(zone.center.deliverVmKey("m1", "vm3", HOST, 1, replacement, zone.encapsulationKey())));
+            zone.client().deregister(TestCenter.encode(zone.center.deregister("m2", "vm1", HOST, 1, retired.keyId().toString())));
             for (PrivateKeyHandle key : List.of(retired, kept, replacement)) {
                 secrets.add(pkcs8(key));
             }
@@ -142,18 +144,5 @@ class SecureZoneDurabilityTest {
 
     private static byte[] pkcs8(PrivateKeyHandle key) {
         return key.exportPkcs8(SecretKeyAccess.insecureSecretAccess()).toByteArray(SecretKeyAccess.insecureSecretAccess());
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -1,5 +1,6 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.schema.testing.TestCenter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmigrate.schema.securezone.SecureZoneOutcome;
@@ -52,9 +53,9 @@ class SecureZoneKillTest {
             awaitListening(child);
             try (var client = SecureZoneClient.connect(socket, ZoneFixture.HOST, crypto.signer(agentKey), crypto)) {
                 client.provision(io.vmigrate.schema.keys.PublicKeyRecords.toRecord(agentKey.publicKey()),
-                        List.of(center.publicKey()));
+                        List.of(center.publicKeyRecord()));
                 var encapsulation = client.identity().getIdentity().getEncapsulationKey();
-                delivery = center.deliverVmKey("register:vm1", "vm1", ZoneFixture.HOST, 0, vmKey, encapsulation);
+                delivery = TestCenter.encode(center.deliverVmKey("register:vm1", "vm1", ZoneFixture.HOST, 0, vmKey, encapsulation));
                 installed = client.installVmKey(delivery);
                 assertThat(installed.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
                 child.destroyForcibly();

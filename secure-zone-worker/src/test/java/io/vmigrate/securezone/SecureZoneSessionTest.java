@@ -1,5 +1,6 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.schema.testing.TestCenter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,11 +59,11 @@ class SecureZoneSessionTest {
             assertThat(identity.getIdentity().getAgentKeyId()).isNull();
             assertThat(identity.getIdentity().getEnrollmentProof()).isNull();
 
-            SecureZoneResponse command = unsigned.openCommand(zone.center.migrateOut("m1", "vm1", ZoneFixture.HOST, 0));
+            SecureZoneResponse command = unsigned.openCommand(TestCenter.encode(zone.center.migrateOut("m1", "vm1", ZoneFixture.HOST, 0)));
             assertRefused(command, RefusalReason.AGENT_NOT_AUTHENTICATED);
             assertThat(command.getSignedReply()).isNull();
 
-            SecureZoneResponse provision = unsigned.provision(zone.agentRecord(), List.of(zone.center.publicKey()));
+            SecureZoneResponse provision = unsigned.provision(zone.agentRecord(), List.of(zone.center.publicKeyRecord()));
             assertThat(provision.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             assertThat(provision.getIdentity().getAgentKeyId()).isEqualTo(zone.agentKey.keyId().toString());
         }
@@ -74,21 +75,21 @@ class SecureZoneSessionTest {
         try (var zone = ZoneFixture.provisioned(dir, suite)) {
             SecureZoneIdentity identity = zone.identity();
             assertThat(identity.getAgentKeyId()).isEqualTo(zone.agentKey.keyId().toString());
-            assertThat(identity.getCenterKeyIds()).containsExactly(zone.center.key.keyId().toString());
+            assertThat(identity.getCenterKeyIds()).containsExactly(zone.center.key().keyId().toString());
             var proof = SignatureBlob.parse(ByteBuffers.toArray(identity.getEnrollmentProof()));
             zone.crypto.verifier(PublicKeyRecords.fromRecord(identity.getSigningKey())).verify(proof,
                     EnrollmentProof.signingInput(ZoneFixture.HOST, identity.getSigningKey(), identity.getEncapsulationKey(),
                             zone.agentRecord()),
                     EnrollmentProof.context(ZoneFixture.HOST));
 
-            SecureZoneResponse again = zone.client().provision(zone.agentRecord(), List.of(zone.center.publicKey()));
+            SecureZoneResponse again = zone.client().provision(zone.agentRecord(), List.of(zone.center.publicKeyRecord()));
             assertThat(again.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
             assertThat(again.getIdentity().getSigningKey()).isEqualTo(identity.getSigningKey());
 
             PrivateKeyHandle otherAgent = zone.crypto.generateSigningKey();
             assertRefused(zone.client().provision(PublicKeyRecords.toRecord(otherAgent.publicKey()),
-                    List.of(zone.center.publicKey())), RefusalReason.AGENT_NOT_AUTHENTICATED);
-            assertRefused(zone.client().provision(zone.agentRecord(), List.of(new TestCenter(suite).publicKey())),
+                    List.of(zone.center.publicKeyRecord())), RefusalReason.AGENT_NOT_AUTHENTICATED);
+            assertRefused(zone.client().provision(zone.agentRecord(), List.of(new TestCenter(suite).publicKeyRecord())),
                     RefusalReason.AGENT_NOT_AUTHENTICATED);
             assertThat(zone.identity().getAgentKeyId()).isEqualTo(zone.agentKey.keyId().toString());
             try (var fresh = RawZoneConnection.open(zone.socket())) {
@@ -102,7 +103,7 @@ class SecureZoneSessionTest {
         try (var zone = ZoneFixture.started(dir, Suite.GM)) {
             PrivateKeyHandle impostor = zone.crypto.generateSigningKey();
             try (SecureZoneClient client = zone.newClient(impostor)) {
-                assertRefused(client.provision(zone.agentRecord(), List.of(zone.center.publicKey())),
+                assertRefused(client.provision(zone.agentRecord(), List.of(zone.center.publicKeyRecord())),
                         RefusalReason.AGENT_NOT_AUTHENTICATED);
                 assertThat(client.challenge().getProvisioned()).isFalse();
             }
@@ -112,8 +113,8 @@ class SecureZoneSessionTest {
     @Test
     void provisionRefusesKeysOfAnotherSuite() throws Exception {
         try (var zone = ZoneFixture.started(dir, Suite.GM)) {
-            var intlAgent = new TestCenter(Suite.INTL).publicKey();
-            assertRefused(zone.client().provision(intlAgent, List.of(zone.center.publicKey())), RefusalReason.MALFORMED);
+            var intlAgent = new TestCenter(Suite.INTL).publicKeyRecord();
+            assertRefused(zone.client().provision(intlAgent, List.of(zone.center.publicKeyRecord())), RefusalReason.MALFORMED);
             assertRefused(zone.client().provision(zone.agentRecord(), List.of()), RefusalReason.MALFORMED);
         }
     }
@@ -127,7 +128,7 @@ class SecureZoneSessionTest {
             assertRefused(unsigned.identity(), RefusalReason.AGENT_NOT_AUTHENTICATED);
             assertThat(unsigned.identity().getIdentity()).isNull();
             assertRefused(wrongKey.identity(), RefusalReason.AGENT_NOT_AUTHENTICATED);
-            SecureZoneResponse refusedCommand = wrongKey.openCommand(zone.center.createTargetVm("m1", "vm1", ZoneFixture.HOST, 0));
+            SecureZoneResponse refusedCommand = wrongKey.openCommand(TestCenter.encode(zone.center.createTarget("m1", "vm1", ZoneFixture.HOST, 0)));
             assertRefused(refusedCommand, RefusalReason.AGENT_NOT_AUTHENTICATED);
             assertThat(refusedCommand.getSignedReply()).isNull();
             // Nothing was recorded for the refused command: the real agent still gets it verified.

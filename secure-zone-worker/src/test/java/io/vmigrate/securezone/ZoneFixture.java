@@ -1,5 +1,7 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.schema.serde.SingleObjectCodec;
+import io.vmigrate.schema.testing.TestCenter;
 import io.vmigrate.schema.common.PublicKeyRecord;
 import io.vmigrate.schema.envelope.EnvelopeOpener;
 import io.vmigrate.schema.envelope.OpenedEnvelope;
@@ -32,6 +34,8 @@ final class ZoneFixture implements AutoCloseable {
     final Suite suite;
     final CryptoSuite crypto;
     final PrivateKeyHandle agentKey;
+    static final SingleObjectCodec<SignedEnvelope> ENVELOPES = SingleObjectCodec.of(SignedEnvelope.class);
+
     final TestCenter center;
     private SecureZoneServer server;
     private SecureZoneClient client;
@@ -53,7 +57,7 @@ final class ZoneFixture implements AutoCloseable {
     /** Started, with the agent key and the test center key pinned. */
     static ZoneFixture provisioned(Path dir, Suite suite) throws IOException {
         ZoneFixture fixture = started(dir, suite);
-        SecureZoneResponse response = fixture.client().provision(fixture.agentRecord(), List.of(fixture.center.publicKey()));
+        SecureZoneResponse response = fixture.client().provision(fixture.agentRecord(), List.of(fixture.center.publicKeyRecord()));
         if (response.getOutcome() != SecureZoneOutcome.OK) {
             throw new IllegalStateException("provisioning failed: " + response);
         }
@@ -121,7 +125,7 @@ final class ZoneFixture implements AutoCloseable {
         var verifier = crypto.verifier(zoneKey);
         var opener = new EnvelopeOpener(keyId -> keyId.equals(zoneKey.keyId().toString()) ? Optional.of(verifier) : Optional.empty(),
                 Clock.systemUTC(), Duration.ofSeconds(5));
-        SignedEnvelope envelope = TestCenter.ENVELOPES.decode(reply);
+        SignedEnvelope envelope = ENVELOPES.decode(reply);
         return opener.open(envelope);
     }
 

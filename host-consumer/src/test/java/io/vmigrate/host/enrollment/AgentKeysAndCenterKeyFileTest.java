@@ -1,5 +1,6 @@
 package io.vmigrate.host.enrollment;
 
+import static io.vmigrate.common.testing.SecretScan.indexOf;
 import io.vmigrate.schema.keys.CenterPublicKeyFile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,18 +54,5 @@ class AgentKeysAndCenterKeyFileTest {
         Path der = dir.resolve("center.der");
         Files.write(der, key.encoded());
         assertThat(CenterPublicKeyFile.read(der, Suite.GM)).isEqualTo(key);
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

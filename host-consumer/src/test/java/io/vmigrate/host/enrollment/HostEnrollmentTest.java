@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vmigrate.host.AgentFatalException;
 import io.vmigrate.host.store.DurableIdSet;
-import io.vmigrate.host.testing.TestCenter;
+import io.vmigrate.host.testing.CommandFeed;
 import io.vmigrate.host.testing.TestHost;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.keys.PublicKeyRecords;
@@ -49,7 +49,7 @@ class HostEnrollmentTest {
         }
     }
 
-    private HostEnrollment enrollment(TestHost host, TestCenter center, RecordingSink sink, Path agentState)
+    private HostEnrollment enrollment(TestHost host, CommandFeed center, RecordingSink sink, Path agentState)
             throws Exception {
         return new HostEnrollment(host.hostId, PublicKeyRecords.toRecord(host.agentKey.publicKey()),
                 List.of(PublicKeyRecords.toRecord(center.publicKey())), host.secureZone, host.hypervisor,
@@ -58,8 +58,8 @@ class HostEnrollmentTest {
 
     @Test
     void enrollsOnceWithAProofAndRegistersEachVmOnce() throws Exception {
-        TestCenter center = new TestCenter(CryptoSuites.get(Suite.INTL));
-        try (TestHost host = new TestHost("h1", center.suite, dir.resolve("hv"), dir.resolve("h1"), center.publicKey())) {
+        CommandFeed center = new CommandFeed(CryptoSuites.get(Suite.INTL));
+        try (TestHost host = new TestHost("h1", center.crypto(), dir.resolve("hv"), dir.resolve("h1"), center.publicKey())) {
             host.hypervisor.defineVm("vm-1", "web", new byte[] {1, 2});
             host.hypervisor.defineVm("vm-2", "db", new byte[] {3});
             Path agentState = dir.resolve("h1/agent");
@@ -91,8 +91,8 @@ class HostEnrollmentTest {
 
     @Test
     void aSecureZonePinnedToAnotherAgentKeyStopsTheAgent() throws Exception {
-        TestCenter center = new TestCenter(CryptoSuites.get(Suite.INTL));
-        try (TestHost host = new TestHost("h1", center.suite, dir.resolve("hv"), dir.resolve("h1"), center.publicKey())) {
+        CommandFeed center = new CommandFeed(CryptoSuites.get(Suite.INTL));
+        try (TestHost host = new TestHost("h1", center.crypto(), dir.resolve("hv"), dir.resolve("h1"), center.publicKey())) {
             var otherAgentKey = host.suite.generateSigningKey();
             var enrollment = new HostEnrollment("h1", PublicKeyRecords.toRecord(otherAgentKey.publicKey()),
                     List.of(PublicKeyRecords.toRecord(center.publicKey())), host.secureZone, host.hypervisor,
