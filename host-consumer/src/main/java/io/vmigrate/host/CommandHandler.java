@@ -106,7 +106,7 @@ public final class CommandHandler {
         }
         if (envelope == null || envelope.getDirection() != Direction.CENTER_TO_HOST
                 || envelope.getMessageType() == null
-                || io.vmigrate.schema.envelope.MessageBodies.directionOf(envelope.getMessageType()) != Direction.CENTER_TO_HOST) {
+                || io.vmigrate.schema.envelope.MessageCatalogue.directionOf(envelope.getMessageType()) != Direction.CENTER_TO_HOST) {
             deadLetter(record, "not a command envelope"
                     + (envelope == null ? "" : ": " + envelope.getMessageType() + " " + envelope.getDirection()));
             return Optional.empty();

@@ -1,5 +1,7 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.schema.securezone.SecureZoneOperationType;
+import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.command.AbortMigration;
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.envelope.OpenedEnvelope;
@@ -11,7 +13,6 @@ import io.vmigrate.securezone.CommandGate.RefusalReply;
 import io.vmigrate.securezone.ZoneState.KeyInstalled;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import java.io.IOException;
-import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
@@ -22,7 +23,8 @@ import org.apache.avro.specific.SpecificRecord;
  */
 final class AbortHandler implements OperationHandler {
 
-    private static final Set<MessageType> ACCEPTED = EnumSet.of(MessageType.ABORT_MIGRATION);
+    private static final Set<MessageType> ACCEPTED =
+            MessageCatalogue.commandsVerifiedBy(SecureZoneOperationType.ABORT);
 
     private final String hostId;
     private final CommandGate gate;

@@ -1,5 +1,7 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.schema.securezone.SecureZoneOperationType;
+import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.command.ForwardedVmAttestation;
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.RefusalReason;
@@ -11,7 +13,6 @@ import io.vmigrate.securezone.CommandGate.RefusalReply;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import java.io.IOException;
 import java.security.MessageDigest;
-import java.util.EnumSet;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -21,7 +22,8 @@ import org.apache.avro.specific.SpecificRecord;
  */
 final class CheckAttestationHandler implements OperationHandler {
 
-    private static final Set<MessageType> ACCEPTED = EnumSet.of(MessageType.FORWARDED_VM_ATTESTATION);
+    private static final Set<MessageType> ACCEPTED =
+            MessageCatalogue.commandsVerifiedBy(SecureZoneOperationType.CHECK_ATTESTATION);
 
     private final CommandGate gate;
 

@@ -1,5 +1,7 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.schema.securezone.SecureZoneOperationType;
+import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.command.DeregisterVm;
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.RefusalReason;
@@ -11,7 +13,6 @@ import io.vmigrate.schema.securezone.SecureZoneResponse;
 import io.vmigrate.securezone.CommandGate.RefusalReply;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.EnumSet;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -21,7 +22,8 @@ import org.apache.avro.specific.SpecificRecord;
  */
 final class DeregisterHandler implements OperationHandler {
 
-    private static final Set<MessageType> ACCEPTED = EnumSet.of(MessageType.DEREGISTER_VM);
+    private static final Set<MessageType> ACCEPTED =
+            MessageCatalogue.commandsVerifiedBy(SecureZoneOperationType.DEREGISTER);
 
     private final String hostId;
     private final Clock clock;

@@ -1,5 +1,7 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.schema.securezone.SecureZoneOperationType;
+import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.command.DeliverVmKey;
 import io.vmigrate.schema.common.Binding;
 import io.vmigrate.schema.common.MessageType;
@@ -25,7 +27,6 @@ import io.vmigrate.trust.SecretKeyAccess;
 import io.vmigrate.trust.UnwrapRefusedException;
 import io.vmigrate.trust.WrappedKey;
 import java.io.IOException;
-import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
 final class InstallVmKeyHandler implements OperationHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(InstallVmKeyHandler.class);
-    private static final Set<MessageType> ACCEPTED = EnumSet.of(MessageType.DELIVER_VM_KEY);
+    private static final Set<MessageType> ACCEPTED =
+            MessageCatalogue.commandsVerifiedBy(SecureZoneOperationType.INSTALL_VM_KEY);
 
     private final String hostId;
     private final CryptoSuite crypto;

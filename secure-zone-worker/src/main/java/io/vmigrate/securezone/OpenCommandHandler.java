@@ -1,5 +1,7 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.schema.securezone.SecureZoneOperationType;
+import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.envelope.OpenedEnvelope;
@@ -9,7 +11,6 @@ import io.vmigrate.schema.securezone.SecureZoneResponse;
 import io.vmigrate.securezone.CommandGate.RefusalReply;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import java.io.IOException;
-import java.util.EnumSet;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -19,7 +20,8 @@ import org.apache.avro.specific.SpecificRecord;
  */
 final class OpenCommandHandler implements OperationHandler {
 
-    private static final Set<MessageType> ACCEPTED = EnumSet.of(MessageType.MIGRATE_OUT, MessageType.CREATE_TARGET_VM);
+    private static final Set<MessageType> ACCEPTED =
+            MessageCatalogue.commandsVerifiedBy(SecureZoneOperationType.OPEN_COMMAND);
 
     private final CommandGate gate;
 

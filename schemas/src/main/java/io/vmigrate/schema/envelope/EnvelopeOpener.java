@@ -47,7 +47,7 @@ public final class EnvelopeOpener {
     /** Opens as of a given instant, e.g. the record timestamp when replaying a log. */
     public OpenedEnvelope openAt(SignedEnvelope envelope, Instant at) throws EnvelopeRefusedException {
         String id = envelope.getMessageId();
-        if (envelope.getDirection() != MessageBodies.directionOf(envelope.getMessageType())) {
+        if (envelope.getDirection() != MessageCatalogue.directionOf(envelope.getMessageType())) {
             throw new EnvelopeRefusedException(RefusalReason.MALFORMED,
                     "envelope " + id + ": " + envelope.getMessageType() + " cannot travel " + envelope.getDirection());
         }
@@ -102,7 +102,7 @@ public final class EnvelopeOpener {
         byte[] body = new byte[envelope.getBody().remaining()];
         envelope.getBody().duplicate().get(body);
         try {
-            return MessageBodies.decode(envelope.getMessageType(), body);
+            return MessageCatalogue.decode(envelope.getMessageType(), body);
         } catch (SingleObjectCodec.CodecException e) {
             throw new EnvelopeRefusedException(RefusalReason.MALFORMED,
                     "envelope " + envelope.getMessageId() + ": " + e.getMessage(), e);

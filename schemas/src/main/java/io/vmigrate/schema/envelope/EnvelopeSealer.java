@@ -40,11 +40,11 @@ public final class EnvelopeSealer {
         if (!expiresAt.isAfter(issuedAt)) {
             throw new IllegalArgumentException("expiry " + expiresAt + " is not after issue time " + issuedAt);
         }
-        MessageType type = MessageBodies.messageTypeOf(body);
+        MessageType type = MessageCatalogue.messageTypeOf(body);
         SignedEnvelope envelope = SignedEnvelope.newBuilder()
                 .setMessageId(messageId)
                 .setMessageType(type)
-                .setDirection(MessageBodies.directionOf(type))
+                .setDirection(MessageCatalogue.directionOf(type))
                 .setMigrationId(to.migrationId())
                 .setVmId(to.vmId())
                 .setHostId(to.hostId())
@@ -53,7 +53,7 @@ public final class EnvelopeSealer {
                 .setBindingEpoch(to.bindingEpoch())
                 .setSuite(WireEnums.toWire(signer.suite()))
                 .setSignerKeyId(signer.keyId().toString())
-                .setBody(ByteBuffer.wrap(MessageBodies.encode(type, body)))
+                .setBody(ByteBuffer.wrap(MessageCatalogue.encode(type, body)))
                 .setSignature(ByteBuffer.allocate(0))
                 .build();
         byte[] signature = signer.sign(EnvelopeSigningInput.of(envelope), EnvelopeSigningInput.contextOf(envelope)).toBytes();

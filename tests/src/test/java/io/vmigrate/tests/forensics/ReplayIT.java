@@ -384,7 +384,7 @@ class ReplayIT {
     }
 
     private static org.apache.avro.specific.SpecificRecord decodeBody(SignedEnvelope envelope) {
-        var codec = SingleObjectCodec.of(io.vmigrate.schema.envelope.MessageBodies.bodyClassOf(envelope.getMessageType()));
+        var codec = SingleObjectCodec.of(io.vmigrate.schema.envelope.MessageCatalogue.bodyClassOf(envelope.getMessageType()));
         return codec.decode(ByteBuffers.toArray(envelope.getBody()));
     }
 
