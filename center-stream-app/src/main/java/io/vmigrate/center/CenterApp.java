@@ -1,5 +1,6 @@
 package io.vmigrate.center;
 
+import io.vmigrate.center.workflow.MigrationSteps;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.topic.TopicProvisioner;
 import io.vmigrate.schema.topic.Topics;
@@ -245,7 +246,7 @@ public final class CenterApp implements AutoCloseable {
         try (KeyValueIterator<String, MigrationState> all = migrations().all()) {
             long count = 0;
             while (all.hasNext()) {
-                if (MigrationWorkflow.isInFlight(all.next().value)) {
+                if (MigrationSteps.isInFlight(all.next().value)) {
                     count++;
                 }
             }
