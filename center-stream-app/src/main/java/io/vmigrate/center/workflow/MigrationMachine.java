@@ -10,6 +10,7 @@ import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.keys.KeyContexts;
 import io.vmigrate.schema.request.MigrationRejected;
 import io.vmigrate.schema.request.MigrationRequested;
+import io.vmigrate.schema.serde.AvroTrust;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,6 +44,9 @@ public final class MigrationMachine {
         this.messageIds = Objects.requireNonNull(messageIds, "messageIds");
         this.steps = new WorkflowSteps(Objects.requireNonNull(keys, "keys"));
         this.replies = new HostReplyRules(steps);
+        // Decisions copy Avro records (the stored state, command bodies); Avro 1.12 checks each copied
+        // class against its allow list, which must know our schema packages even where no serde ran yet.
+        AvroTrust.install();
     }
 
     /** Why a request cannot proceed. */
