@@ -1,7 +1,9 @@
 package io.vmigrate.center;
 
-import io.vmigrate.schema.workflow.MigrationSteps;
+import io.vmigrate.center.workflow.AuditNote;
+import io.vmigrate.center.workflow.Effect;
 import io.vmigrate.schema.audit.AuditSigningInput;
+import io.vmigrate.schema.workflow.MigrationSteps;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.center.MigrationState;
 import io.vmigrate.schema.common.MigrationStep;
@@ -11,14 +13,13 @@ import io.vmigrate.trust.Signer;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Appends center-signed, hash-chained records to {@code migration.audit}. The chain position
- * (next sequence, last hash) lives in the migration's {@link MigrationState}, which the caller stores.
+ * Appends center-signed, hash-chained records to {@code migration.audit}: which records, in which
+ * step and with which note, the workflow machine decides; this is the chain mechanics. The chain
+ * position (next sequence, last hash) lives in the migration's {@link MigrationState}, which the caller stores.
  */
 final class AuditWriter {
 
@@ -38,31 +39,35 @@ final class AuditWriter {
         this.metrics = metrics;
     }
 
-    /** Moves {@code state} to {@code step} and audits the transition. */
-    void transition(MigrationState state, MigrationStep step, AuditNote note) {
-        state.setStep(step);
-        Map<String, Long> times = new HashMap<>(state.getStepTimes());
-        long now = clock.millis();
-        times.put(step.name(), now);
-        state.setStepTimes(times);
-        append(state, note);
+    /**
+     * Appends the audit record the machine decided on, as the next link of {@code state}'s chain
+     * (whose position it advances), and counts a step reached in the metrics.
+     */
+    void append(MigrationState state, Effect.Audit entry) {
+        append(state, entry.step(), entry.note());
+        if (entry.transition()) {
+            countStep(state, entry);
+        }
+    }
+
+    private void countStep(MigrationState state, Effect.Audit entry) {
         // Every step goes through here: the one place where step latency and outcomes are counted.
-        metrics.stepReached(step, state.getRegistration(), Duration.ofMillis(now - state.getRequestedAt().toEpochMilli()));
+        MigrationStep step = entry.step();
+        metrics.stepReached(step, state.getRegistration(),
+                Duration.ofMillis(clock.millis() - state.getRequestedAt().toEpochMilli()));
+        if (step == MigrationStep.ABORTED || step == MigrationStep.REJECTED) {
+            metrics.refusal(step == MigrationStep.ABORTED ? "aborted" : "rejected", entry.note().reason());
+        }
         if (MigrationSteps.isFinal(step)) {
             metrics.migrationEnded(step, state.getRegistration());
         }
     }
 
-    /** Audits something that happened without changing the step (an ignored reply, a retry). */
-    void note(MigrationState state, AuditNote note) {
-        append(state, note);
-    }
-
-    private void append(MigrationState state, AuditNote note) {
+    private void append(MigrationState state, MigrationStep step, AuditNote note) {
         AuditRecord record = AuditRecord.newBuilder()
                 .setMigrationId(state.getMigrationId())
                 .setSequence(state.getAuditSequence())
-                .setStep(state.getStep())
+                .setStep(step)
                 .setRecordedAt(clock.instant())
                 .setVmId(state.getVmId())
                 .setSourceHostId(state.getSourceHostId())

@@ -1,6 +1,7 @@
 package io.vmigrate.center;
 
 import io.vmigrate.schema.registry.TrustRegistryEntries;
+import io.vmigrate.schema.workflow.MigrationSteps;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.topic.TopicProvisioner;
 import io.vmigrate.schema.topic.Topics;
@@ -246,7 +247,7 @@ public final class CenterApp implements AutoCloseable {
         try (KeyValueIterator<String, MigrationState> all = migrations().all()) {
             long count = 0;
             while (all.hasNext()) {
-                if (MigrationWorkflow.isInFlight(all.next().value)) {
+                if (MigrationSteps.isInFlight(all.next().value)) {
                     count++;
                 }
             }

@@ -25,9 +25,9 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <ul>
  *   <li>Workflow sub-topology: {@code migration.requests}, {@code host.events} and
- *   {@code vm.registrations} (all keyed by VM id, co-partitioned) into {@link RequestValidator},
- *   {@link HostReplyProcessor} (which schedules the {@link DeadlinePunctuator}) and
- *   {@link RegistrationProcessor}, sharing the stores {@code migrations}, {@code bindings},
+ *   {@code vm.registrations} (all keyed by VM id, co-partitioned) into {@link MigrationRequestProcessor}
+ *   (node {@value #REQUEST_VALIDATOR}), {@link HostReplyProcessor} (which schedules the {@link WorkflowTicker})
+ *   and {@link RegistrationProcessor}, thin adapters of one {@link io.vmigrate.center.workflow.MigrationMachine}, sharing the stores {@code migrations}, {@code bindings},
  *   {@code vm-keys} and {@code registrations}; out to the per-host command topics, rejections,
  *   audit, inventory, alerts and dead letters.</li>
  *   <li>Enrollment sub-topology: {@code host.enrollments} (keyed by host id) into
@@ -116,7 +116,7 @@ public final class CenterTopology {
         topology.addSource(VM_REGISTRATIONS_SOURCE, registrations.keySerde().deserializer(),
                 registrations.valueSerde().deserializer(), registrations.name());
         topology.addProcessor(REQUEST_VALIDATOR,
-                () -> new RequestValidator(services, topics.migrationRequests().valueSerde().serializer()),
+                () -> new MigrationRequestProcessor(services, topics.migrationRequests().valueSerde().serializer()),
                 MIGRATION_REQUESTS_SOURCE);
         topology.addProcessor(HOST_REPLY_PROCESSOR,
                 () -> new HostReplyProcessor(services, events.valueSerde().serializer()), HOST_EVENTS_SOURCE);

@@ -1,5 +1,6 @@
 package io.vmigrate.schema.workflow;
 
+import io.vmigrate.schema.center.MigrationState;
 import io.vmigrate.schema.common.MigrationStep;
 
 /**
@@ -32,5 +33,18 @@ public final class MigrationSteps {
             default:
                 return false;
         }
+    }
+
+    public static boolean isFinal(MigrationState state) {
+        return isFinal(state.getStep());
+    }
+
+    public static boolean isCommitted(MigrationState state) {
+        return isCommitted(state.getStep());
+    }
+
+    /** A migration exists and has not ended. */
+    public static boolean isInFlight(MigrationState state) {
+        return state != null && !isFinal(state.getStep());
     }
 }

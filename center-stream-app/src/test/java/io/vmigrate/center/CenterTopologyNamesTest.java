@@ -1,0 +1,57 @@
+package io.vmigrate.center;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmigrate.schema.topic.Topics;
+import io.vmigrate.trust.Suite;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.kafka.streams.TopologyDescription;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Changelog and repartition topics are named after the stores and nodes, so the workflow's
+ * adapters must keep every name a running center already has topics for.
+ */
+class CenterTopologyNamesTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theWorkflowKeepsItsNodeAndStoreNames() throws Exception {
+        try (CenterVault vault = CenterVault.openOrCreate(dir.resolve("vault.bcfks"), "pw".toCharArray(), Suite.INTL)) {
+            CenterConfig config = new CenterConfig(Map.of(CenterConfig.BOOTSTRAP_SERVERS, "unused:9092",
+                    CenterConfig.VAULT_PASSWORD, "pw", CenterConfig.SUITE, "intl",
+                    CenterConfig.STATE_DIR, dir.resolve("state").toString()));
+            TopologyDescription description = CenterTopology.build(config, vault, Topics.withDefaultWireFormat(),
+                    Clock.systemUTC()).describe();
+
+            Map<String, TreeSet<String>> storesByProcessor = new TreeMap<>();
+            for (TopologyDescription.Subtopology subtopology : description.subtopologies()) {
+                for (TopologyDescription.Node node : subtopology.nodes()) {
+                    if (node instanceof TopologyDescription.Processor processor) {
+                        storesByProcessor.put(processor.name(), new TreeSet<>(processor.stores()));
+                    }
+                }
+            }
+            // The global trust-registry store is read by the workflow but connected to none of its processors.
+            TreeSet<String> workflowStores = new TreeSet<>(List.of("migrations", "migrations-by-id", "bindings", "vm-keys",
+                    "registrations"));
+            assertThat(storesByProcessor).isEqualTo(Map.of(
+                    "request-validator", workflowStores,
+                    "host-reply-processor", workflowStores,
+                    "registration-processor", workflowStores,
+                    "enrollment-processor", new TreeSet<>(List.of("enrollments"))));
+            assertThat(description.globalStores()).singleElement().satisfies(global -> {
+                assertThat(global.processor().name()).isEqualTo("trust-registry-updater");
+                assertThat(global.processor().stores()).containsExactly("trust-registry");
+            });
+        }
+    }
+}
