@@ -1,9 +1,9 @@
 package io.vmigrate.benchmarks;
 
-import io.vmigrate.cli.system.EmbeddedSystem;
-import io.vmigrate.cli.system.MigrationWatcher;
-import io.vmigrate.cli.system.Operator;
-import io.vmigrate.cli.system.TopicSnapshot;
+import io.vmigrate.embedded.EmbeddedSystem;
+import io.vmigrate.cli.operator.MigrationWatcher;
+import io.vmigrate.cli.operator.Operator;
+import io.vmigrate.cli.operator.TopicSnapshot;
 import io.vmigrate.schema.common.MigrationStep;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.keys.KeyContexts;

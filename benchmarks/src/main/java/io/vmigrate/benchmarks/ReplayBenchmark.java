@@ -1,12 +1,12 @@
 package io.vmigrate.benchmarks;
 
-import io.vmigrate.cli.forensics.ClusterLogSource;
-import io.vmigrate.cli.forensics.ExportFileSource;
-import io.vmigrate.cli.forensics.LogExporter;
-import io.vmigrate.cli.forensics.ReplayEngine;
-import io.vmigrate.cli.forensics.ReplayResult;
-import io.vmigrate.cli.system.EmbeddedSystem;
-import io.vmigrate.cli.system.Operator;
+import io.vmigrate.forensics.ClusterLogSource;
+import io.vmigrate.forensics.ExportFileSource;
+import io.vmigrate.forensics.LogExporter;
+import io.vmigrate.forensics.ReplayEngine;
+import io.vmigrate.forensics.ReplayResult;
+import io.vmigrate.embedded.EmbeddedSystem;
+import io.vmigrate.cli.operator.Operator;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.trust.Suite;
 import java.nio.file.Files;

@@ -1,9 +1,8 @@
 package io.vmigrate.cli;
 
-import io.vmigrate.cli.forensics.AuditTail;
-import io.vmigrate.cli.forensics.CenterKeyOption;
-import io.vmigrate.cli.forensics.ClusterLogSource;
-import io.vmigrate.cli.forensics.TrustedKeys;
+import io.vmigrate.forensics.AuditTail;
+import io.vmigrate.forensics.CenterKeyOption;
+import io.vmigrate.forensics.TrustedKeys;
 import io.vmigrate.schema.topic.Topics;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -71,11 +70,8 @@ public final class AuditCommand {
         @Override
         public Integer call() throws Exception {
             Map<String, Object> client = cluster.clientProperties();
-            TrustedKeys keys;
-            try (ClusterLogSource registry = ClusterLogSource.open(client, null, null)) {
-                keys = TrustedKeys.load(registry, CenterKeyOption.resolve(centerKey, cluster.dataDir),
-                        Topics.withDefaultWireFormat());
-            }
+            TrustedKeys keys = TrustedKeys.loadFromCluster(client, CenterKeyOption.resolve(centerKey, cluster.dataDir),
+                    Topics.withDefaultWireFormat());
             PrintWriter out = spec.commandLine().getOut();
             if (!keys.hasCenterKey()) {
                 out.println("!! no center key: none pinned and none in trust.registry; signatures cannot be verified");

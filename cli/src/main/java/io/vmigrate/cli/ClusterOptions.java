@@ -1,6 +1,6 @@
 package io.vmigrate.cli;
 
-import io.vmigrate.cli.broker.BrokerAddressFile;
+import io.vmigrate.cli.datadir.BrokerAddressFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.vmigrate.cli;
 
-import io.vmigrate.cli.forensics.ClusterLogSource;
-import io.vmigrate.cli.forensics.LogExporter;
+import io.vmigrate.forensics.ClusterLogSource;
+import io.vmigrate.forensics.LogExporter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;

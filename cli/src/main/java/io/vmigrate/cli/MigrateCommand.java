@@ -1,7 +1,7 @@
 package io.vmigrate.cli;
 
-import io.vmigrate.cli.system.MigrationWatcher;
-import io.vmigrate.cli.system.Operator;
+import io.vmigrate.cli.operator.MigrationWatcher;
+import io.vmigrate.cli.operator.Operator;
 import io.vmigrate.schema.request.MigrationRequested;
 import io.vmigrate.schema.topic.Topics;
 import java.io.PrintWriter;

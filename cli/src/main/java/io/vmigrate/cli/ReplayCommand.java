@@ -1,17 +1,14 @@
 package io.vmigrate.cli;
 
-import io.vmigrate.cli.forensics.CenterKeyOption;
-import io.vmigrate.cli.forensics.ClusterLogSource;
-import io.vmigrate.cli.forensics.ExportFileSource;
-import io.vmigrate.cli.forensics.ReplayEngine;
-import io.vmigrate.cli.forensics.ReplayResult;
-import io.vmigrate.cli.system.StatusUrlFile;
-import java.io.IOException;
+import io.vmigrate.forensics.CenterBindings;
+import io.vmigrate.forensics.CenterKeyOption;
+import io.vmigrate.forensics.ClusterLogSource;
+import io.vmigrate.forensics.ExportFileSource;
+import io.vmigrate.forensics.ReplayEngine;
+import io.vmigrate.forensics.ReplayResult;
+import io.vmigrate.cli.datadir.StatusUrlFile;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,21 +75,7 @@ public final class ReplayCommand implements Callable<Integer> {
         if (cluster.bootstrap != null || cluster.configFile != null) {
             return Optional.empty();
         }
-        return StatusUrlFile.read(cluster.dataDir).filter(ReplayCommand::answers);
-    }
-
-    private static boolean answers(URI statusUrl) {
-        try {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-            HttpRequest health = HttpRequest.newBuilder(URI.create(statusUrl.toString().replaceAll("/+$", "") + "/health"))
-                    .timeout(Duration.ofSeconds(5)).GET().build();
-            return client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return StatusUrlFile.read(cluster.dataDir).filter(CenterBindings::answers);
     }
 
     @Override

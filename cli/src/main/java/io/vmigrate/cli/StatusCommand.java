@@ -2,7 +2,7 @@ package io.vmigrate.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vmigrate.cli.system.StatusUrlFile;
+import io.vmigrate.cli.datadir.StatusUrlFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;

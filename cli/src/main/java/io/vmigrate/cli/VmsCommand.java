@@ -1,6 +1,6 @@
 package io.vmigrate.cli;
 
-import io.vmigrate.cli.system.Operator;
+import io.vmigrate.cli.operator.Operator;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.topic.Topics;
 import java.io.PrintWriter;

@@ -3,7 +3,7 @@ package io.vmigrate.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vmigrate.cli.broker.EmbeddedKafkaCluster;
+import io.vmigrate.embedded.broker.EmbeddedKafkaBroker;
 import io.vmigrate.schema.command.DeregisterVm;
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.envelope.Addressing;
@@ -53,12 +53,12 @@ class SignedCommandOverKafkaIT {
     @TempDir
     static Path dataDir;
 
-    private static EmbeddedKafkaCluster kafka;
+    private static EmbeddedKafkaBroker kafka;
     private static final Topics TOPICS = Topics.withDefaultWireFormat();
 
     @BeforeAll
     static void startBroker() {
-        kafka = EmbeddedKafkaCluster.singleNode(dataDir.resolve("kafka")).start();
+        kafka = EmbeddedKafkaBroker.singleNode(dataDir.resolve("kafka")).start();
     }
 
     @AfterAll

@@ -4,17 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vmigrate.center.CenterVault;
-import io.vmigrate.cli.forensics.Anomaly;
-import io.vmigrate.cli.forensics.BindingRow;
-import io.vmigrate.cli.forensics.ClusterLogSource;
-import io.vmigrate.cli.forensics.ExportFileSource;
-import io.vmigrate.cli.forensics.LogExporter;
-import io.vmigrate.cli.forensics.ReplayEngine;
-import io.vmigrate.cli.forensics.ReplayResult;
-import io.vmigrate.cli.forensics.Rule;
-import io.vmigrate.cli.system.EmbeddedSystem;
-import io.vmigrate.cli.system.MigrationWatcher;
-import io.vmigrate.cli.system.Operator;
+import io.vmigrate.forensics.Anomaly;
+import io.vmigrate.forensics.BindingRow;
+import io.vmigrate.forensics.ClusterLogSource;
+import io.vmigrate.forensics.ExportFileSource;
+import io.vmigrate.forensics.LogExporter;
+import io.vmigrate.forensics.ReplayEngine;
+import io.vmigrate.forensics.ReplayResult;
+import io.vmigrate.forensics.Rule;
+import io.vmigrate.embedded.EmbeddedSystem;
+import io.vmigrate.cli.operator.MigrationWatcher;
+import io.vmigrate.cli.operator.Operator;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.command.DeliverVmKey;
 import io.vmigrate.schema.common.MessageType;
@@ -182,14 +182,14 @@ class ReplayIT {
     @Test
     @Order(2)
     void auditTailFollowsNewTransitionsAsTheyHappen() throws Exception {
-        io.vmigrate.cli.forensics.TrustedKeys keys;
-        try (var registry = io.vmigrate.cli.forensics.ClusterLogSource.open(system.clientProperties(), null, null)) {
-            keys = io.vmigrate.cli.forensics.TrustedKeys.load(registry,
-                    io.vmigrate.cli.forensics.CenterKeyOption.resolve(null, system.dataDir()), TOPICS);
+        io.vmigrate.forensics.TrustedKeys keys;
+        try (var registry = io.vmigrate.forensics.ClusterLogSource.open(system.clientProperties(), null, null)) {
+            keys = io.vmigrate.forensics.TrustedKeys.load(registry,
+                    io.vmigrate.forensics.CenterKeyOption.resolve(null, system.dataDir()), TOPICS);
         }
         String vmId = system.sampleVmIds().get(1);
-        var tail = new io.vmigrate.cli.forensics.AuditTail(system.clientProperties(), keys,
-                new io.vmigrate.cli.forensics.AuditTail.Options(true, true, null, vmId, false));
+        var tail = new io.vmigrate.forensics.AuditTail(system.clientProperties(), keys,
+                new io.vmigrate.forensics.AuditTail.Options(true, true, null, vmId, false));
         var out = new java.io.StringWriter();
         var stop = new java.util.concurrent.atomic.AtomicBoolean();
         var breaks = new java.util.concurrent.atomic.AtomicLong(-1);

@@ -4,10 +4,10 @@ import io.vmigrate.schema.audit.AuditChain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.vmigrate.cli.system.EmbeddedSystem;
-import io.vmigrate.cli.system.MigrationWatcher;
-import io.vmigrate.cli.system.Operator;
-import io.vmigrate.cli.system.TopicSnapshot;
+import io.vmigrate.embedded.EmbeddedSystem;
+import io.vmigrate.cli.operator.MigrationWatcher;
+import io.vmigrate.cli.operator.Operator;
+import io.vmigrate.cli.operator.TopicSnapshot;
 import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.schema.alert.SecurityAlert;
 import io.vmigrate.schema.audit.AuditRecord;

@@ -1,7 +1,7 @@
 package io.vmigrate.tests.protocol;
 
-import io.vmigrate.cli.system.EmbeddedSystem;
-import io.vmigrate.cli.system.TopicSnapshot;
+import io.vmigrate.embedded.EmbeddedSystem;
+import io.vmigrate.cli.operator.TopicSnapshot;
 import io.vmigrate.host.hypervisor.VmInfo;
 import io.vmigrate.schema.alert.SecurityAlert;
 import io.vmigrate.schema.audit.AuditRecord;

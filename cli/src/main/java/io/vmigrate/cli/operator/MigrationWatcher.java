@@ -1,0 +1,137 @@
+package io.vmigrate.cli.operator;
+
+import io.vmigrate.schema.audit.AuditRecord;
+import io.vmigrate.schema.common.MigrationStep;
+import io.vmigrate.schema.request.MigrationRejected;
+import io.vmigrate.schema.topic.Topics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Follows migrations through {@code migration.audit} and {@code migration.rejections} from positions
+ * recorded before the requests were sent, until each ends (DONE, ABORTED or REJECTED). Steps of
+ * migrations not being awaited are kept, so several migrations can be awaited one after another.
+ * Not thread-safe: one thread uses a watcher.
+ */
+public final class MigrationWatcher implements AutoCloseable {
+
+    /** One observed step of a migration. */
+    public record Step(MigrationStep step, Instant at, String detail) {}
+
+    /** How a migration ended, with every step seen. */
+    public record Outcome(MigrationStep finalStep, List<Step> steps, String reason) {
+        public boolean succeeded() {
+            return finalStep == MigrationStep.DONE;
+        }
+    }
+
+    private final Topics topics;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Map<String, List<Step>> steps = new HashMap<>();
+    private final Map<String, Outcome> ended = new HashMap<>();
+
+    private MigrationWatcher(Map<String, Object> client, Topics topics, Map<TopicPartition, Long> from) {
+        this.topics = topics;
+        this.consumer = new KafkaConsumer<>(TopicSnapshot.consumerProperties(client), new StringDeserializer(),
+                new ByteArrayDeserializer());
+        consumer.assign(from.keySet());
+        from.forEach(consumer::seek);
+    }
+
+    /** Records where both topics end now; call before sending requests so nothing is missed. */
+    public static Map<TopicPartition, Long> positionsNow(Map<String, Object> client) {
+        Map<TopicPartition, Long> from = new HashMap<>(TopicSnapshot.endOffsets(client, Topics.MIGRATION_AUDIT));
+        from.putAll(TopicSnapshot.endOffsets(client, Topics.MIGRATION_REJECTIONS));
+        return from;
+    }
+
+    public static MigrationWatcher from(Map<String, Object> client, Topics topics, Map<TopicPartition, Long> positions) {
+        return new MigrationWatcher(client, topics, positions);
+    }
+
+    /** Blocks until the migration ends or the timeout passes (then empty); {@code onStep} sees each step once, in order. */
+    public Optional<Outcome> await(String migrationId, Duration timeout, Consumer<Step> onStep) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int reported = 0;
+        while (true) {
+            List<Step> seen = steps.getOrDefault(migrationId, List.of());
+            while (reported < seen.size()) {
+                onStep.accept(seen.get(reported++));
+            }
+            Outcome outcome = ended.get(migrationId);
+            if (outcome != null) {
+                return Optional.of(outcome);
+            }
+            if (System.nanoTime() >= deadline) {
+                return Optional.empty();
+            }
+            consumer.poll(Duration.ofMillis(50)).forEach(this::observe);
+        }
+    }
+
+    /** As {@link #await(String, Duration, Consumer)} without following the steps. */
+    public Optional<Outcome> awaitAny(String migrationId, Duration timeout) {
+        return await(migrationId, timeout, step -> { });
+    }
+
+    private void observe(ConsumerRecord<String, byte[]> record) {
+        if (record.topic().equals(Topics.MIGRATION_REJECTIONS)) {
+            MigrationRejected rejected = topics.migrationRejections().valueSerde().deserializer()
+                    .deserialize(record.topic(), record.value());
+            Step step = new Step(MigrationStep.REJECTED, rejected.getRejectedAt(), rejected.getReason() + ": " + rejected.getDetail());
+            List<Step> all = steps.computeIfAbsent(rejected.getMigrationId(), id -> new ArrayList<>());
+            all.add(step);
+            ended.put(rejected.getMigrationId(), new Outcome(MigrationStep.REJECTED, List.copyOf(all), step.detail()));
+            return;
+        }
+        if (record.key() == null) {
+            return;
+        }
+        AuditRecord entry = topics.migrationAudit().valueSerde().deserializer().deserialize(record.topic(), record.value());
+        Step step = new Step(entry.getStep(), entry.getRecordedAt(), describe(entry));
+        List<Step> all = steps.computeIfAbsent(record.key(), id -> new ArrayList<>());
+        all.add(step);
+        switch (entry.getStep()) {
+            case DONE:
+                ended.put(record.key(), new Outcome(MigrationStep.DONE, List.copyOf(all), ""));
+                break;
+            case ABORTED:
+            case REJECTED:
+                ended.put(record.key(), new Outcome(entry.getStep(), List.copyOf(all), step.detail()));
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static String describe(AuditRecord entry) {
+        StringBuilder text = new StringBuilder();
+        if (entry.getReason() != null) {
+            text.append(entry.getReason());
+        }
+        if (entry.getDetail() != null && !entry.getDetail().isEmpty()) {
+            text.append(text.length() > 0 ? ": " : "").append(entry.getDetail());
+        }
+        if (entry.getEpoch() != null && entry.getKeyFingerprint() != null) {
+            text.append(text.length() > 0 ? " " : "").append("epoch ").append(entry.getEpoch())
+                    .append(" key ").append(entry.getKeyFingerprint());
+        }
+        return text.toString();
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}

@@ -1,0 +1,96 @@
+package io.vmigrate.cli.operator;
+
+import io.vmigrate.schema.inventory.VmInventoryEntry;
+import io.vmigrate.schema.request.MigrationRequested;
+import io.vmigrate.schema.topic.Topics;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * What an operator does with vmigrate, over Kafka only: read the bindings, request a migration and
+ * follow it to its end. The CLI subcommands and the end-to-end tests share it.
+ */
+public final class Operator {
+
+    private final Map<String, Object> client;
+    private final Topics topics;
+    private final Clock clock;
+
+    public Operator(Map<String, Object> client, Topics topics, Clock clock) {
+        this.client = Map.copyOf(client);
+        this.topics = topics;
+        this.clock = clock;
+    }
+
+    /** The current binding of every VM (the compacted {@code vm.inventory} read to its end). */
+    public Map<String, VmInventoryEntry> bindings() {
+        Map<String, VmInventoryEntry> vms = new TreeMap<>();
+        TopicSnapshot.readToEnd(client, topics.vmInventory(), (vmId, entry) -> {
+            if (entry == null) {
+                vms.remove(vmId);
+            } else {
+                vms.put(vmId, entry);
+            }
+        });
+        return vms;
+    }
+
+    /** A request to move a VM from the host it is bound to now (or {@code from}) to {@code to}. */
+    public MigrationRequested newRequest(String vmId, String to, Optional<String> from, Optional<Duration> deadline,
+            String requestedBy) {
+        String source = from.orElseGet(() -> {
+            VmInventoryEntry entry = bindings().get(vmId);
+            if (entry == null) {
+                throw new IllegalArgumentException("VM " + vmId + " is not registered; see './vmigrate vms'");
+            }
+            return entry.getBinding().getHostId();
+        });
+        Instant now = clock.instant();
+        return MigrationRequested.newBuilder()
+                .setMigrationId(UUID.randomUUID().toString())
+                .setVmId(vmId)
+                .setSourceHostId(source)
+                .setDestinationHostId(to)
+                .setRequestedBy(requestedBy)
+                .setRequestedAt(now)
+                .setDeadline(deadline.map(now::plus).orElse(null))
+                .build();
+    }
+
+    /** Sends a request and waits for the broker's acknowledgement. */
+    public void send(MigrationRequested request) {
+        Map<String, Object> props = new HashMap<>(client);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        var topic = topics.migrationRequests();
+        try (var producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
+            producer.send(new ProducerRecord<>(topic.name(), request.getVmId(), request)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending the request", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot send the request: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Sends the request and follows it until it ends or {@code timeout} passes. */
+    public Optional<MigrationWatcher.Outcome> sendAndAwait(MigrationRequested request, Duration timeout,
+            Consumer<MigrationWatcher.Step> onStep) {
+        var positions = MigrationWatcher.positionsNow(client);
+        send(request);
+        try (MigrationWatcher watcher = MigrationWatcher.from(client, topics, positions)) {
+            return watcher.await(request.getMigrationId(), timeout, onStep);
+        }
+    }
+}

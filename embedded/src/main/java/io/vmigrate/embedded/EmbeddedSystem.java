@@ -1,0 +1,391 @@
+package io.vmigrate.embedded;
+
+import io.vmigrate.center.CenterApp;
+import io.vmigrate.center.CenterConfig;
+import io.vmigrate.cli.datadir.StatusUrlFile;
+import io.vmigrate.cli.operator.Operator;
+import io.vmigrate.embedded.broker.EmbeddedKafkaBroker;
+import io.vmigrate.host.HostAgentConfig;
+import io.vmigrate.schema.inventory.VmInventoryEntry;
+import io.vmigrate.schema.topic.TopicProvisioner;
+import io.vmigrate.schema.topic.Topics;
+import io.vmigrate.securezone.SecureZoneConfig;
+import io.vmigrate.trust.Suite;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole of vmigrate on one machine: a real single-node KRaft broker (or an external cluster), the
+ * center, and N hosts, each a secure zone plus a host agent, with sample VMs. Used by
+ * {@code vmigrate up}/{@code demo} and by the end-to-end tests, so both run the same wiring.
+ *
+ * <p>Data directory layout: {@code cluster.properties} and {@code node-0/} (the broker),
+ * {@code status.url} (the center's status API while it runs), {@code center/} (vault, public key, Streams state), {@code hosts/<id>/} (secure-zone state and
+ * socket, agent state), {@code hypervisor/} (the file hypervisor's VMs), {@code secrets.properties}.
+ */
+public final class EmbeddedSystem implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedSystem.class);
+
+    private final Builder settings;
+    private final Topics topics = Topics.withDefaultWireFormat();
+    private final Map<String, HostNode> hosts = new LinkedHashMap<>();
+    private final List<String> sampleVmIds = new ArrayList<>();
+    private EmbeddedKafkaBroker broker;
+    private String bootstrapServers;
+    private CenterConfig centerConfig;
+    private CenterApp center;
+    private boolean closed;
+
+    private EmbeddedSystem(Builder settings) {
+        this.settings = settings;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts everything and returns once every sample VM has its initial binding. */
+    public synchronized EmbeddedSystem start() {
+        Path dataDir = settings.dataDir;
+        try {
+            Files.createDirectories(dataDir);
+            SystemSecrets secrets = SystemSecrets.loadOrCreate(dataDir);
+            if (settings.externalBootstrap == null) {
+                broker = EmbeddedKafkaBroker.singleNode(dataDir).start();
+                bootstrapServers = broker.bootstrapServers();
+            } else {
+                bootstrapServers = settings.externalBootstrap;
+            }
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+                new TopicProvisioner(admin, settings.partitions, settings.replicationFactor).provisionShared(topics);
+            }
+            centerConfig = new CenterConfig(centerSettings(dataDir, secrets));
+            startCenter();
+            Path hypervisorRoot = dataDir.resolve("hypervisor");
+            for (int i = 1; i <= settings.hosts; i++) {
+                String hostId = "h" + i;
+                HostNode host = newHost(hostId, dataDir, hypervisorRoot, secrets);
+                hosts.put(hostId, host);
+                sampleVmIds.addAll(SampleVms.seed(host, i, settings.vmsPerHost, hypervisorRoot));
+                host.startSecureZone();
+                host.startAgent();
+            }
+            awaitBindings(sampleVmIds, settings.readyTimeout);
+            return this;
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException("cannot start vmigrate in " + dataDir, e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** Kafka client settings that reach this system's cluster. */
+    public Map<String, Object> clientProperties() {
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public Operator operator() {
+        return new Operator(clientProperties(), topics, Clock.systemUTC());
+    }
+
+    public Suite suite() {
+        return settings.suite;
+    }
+
+    public List<String> hostIds() {
+        return List.copyOf(hosts.keySet());
+    }
+
+    public HostNode host(String hostId) {
+        HostNode host = hosts.get(hostId);
+        if (host == null) {
+            throw new IllegalArgumentException("no host " + hostId + " (hosts: " + hosts.keySet() + ")");
+        }
+        return host;
+    }
+
+    /** VMs seeded on the hosts at start, in host order. */
+    public List<String> sampleVmIds() {
+        return Collections.unmodifiableList(sampleVmIds);
+    }
+
+    public Path dataDir() {
+        return settings.dataDir;
+    }
+
+    public synchronized CenterApp center() {
+        return center;
+    }
+
+    /** Where the center serves its status API and {@code /metrics}, e.g. {@code http://localhost:41234}. */
+    public synchronized java.net.URI centerStatusUrl() {
+        if (center == null) {
+            throw new IllegalStateException("the center is not running");
+        }
+        return center.statusUri().orElseThrow(() -> new IllegalStateException("the center serves no HTTP"));
+    }
+
+    /** Where host {@code hostId}'s agent serves {@code GET /metrics}. */
+    public java.net.URI agentMetricsUrl(String hostId) {
+        return host(hostId).agentMetricsUrl()
+                .orElseThrow(() -> new IllegalStateException("agent of " + hostId + " is not running or serves no metrics"));
+    }
+
+    /**
+     * The configuration of another center instance of this system: same application id, vault and
+     * password, its own Streams state in {@code stateDir} and a free HTTP port. The caller starts it with
+     * {@link CenterApp#start(CenterConfig)} and closes it.
+     */
+    public CenterConfig additionalCenterConfig(Path stateDir) {
+        Map<String, Object> props = new HashMap<>(centerConfig.originals());
+        props.put(CenterConfig.STATE_DIR, stateDir.toString());
+        props.put(CenterConfig.HTTP_PORT, "0");
+        props.remove(CenterConfig.PUBLIC_KEY_PATH);
+        return new CenterConfig(props);
+    }
+
+    /** Closes the center's Streams app and starts a new one on the same state: it must resume where it was. */
+    public synchronized void restartCenter() {
+        stopCenter();
+        startCenter();
+    }
+
+    public synchronized void stopCenter() {
+        if (center != null) {
+            StatusUrlFile.delete(settings.dataDir);
+            center.close();
+            center = null;
+        }
+    }
+
+    public synchronized void startCenter() {
+        if (center == null) {
+            try {
+                center = CenterApp.start(centerConfig);
+                center.statusUri().ifPresent(uri -> StatusUrlFile.write(settings.dataDir, uri));
+            } catch (io.vmigrate.trust.SealedKeyStoreException e) {
+                throw new IllegalStateException("cannot open the center vault: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Waits until each VM has a binding on {@code vm.inventory}. */
+    public Map<String, VmInventoryEntry> awaitBindings(List<String> vmIds, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Operator operator = operator();
+        while (true) {
+            Map<String, VmInventoryEntry> bindings = operator.bindings();
+            if (bindings.keySet().containsAll(vmIds)) {
+                return bindings;
+            }
+            if (System.nanoTime() > deadline) {
+                List<String> missing = new ArrayList<>(vmIds);
+                missing.removeAll(bindings.keySet());
+                throw new IllegalStateException("VMs without a binding after " + timeout + ": " + missing);
+            }
+            pause();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (HostNode host : hosts.values()) {
+            try {
+                host.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing host {} failed", host.hostId(), e);
+            }
+        }
+        stopCenter();
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private Map<String, Object> centerSettings(Path dataDir, SystemSecrets secrets) {
+        Path centerDir = dataDir.resolve("center");
+        Map<String, Object> props = new HashMap<>();
+        props.put(CenterConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+        props.put(CenterConfig.SUITE, settings.suite.name().toLowerCase(java.util.Locale.ROOT));
+        props.put(CenterConfig.VAULT_PATH, centerDir.resolve("vault.bcfks").toString());
+        props.put(CenterConfig.VAULT_PASSWORD, new String(secrets.centerVaultPassword()));
+        props.put(CenterConfig.PUBLIC_KEY_PATH, centerPublicKeyFile(dataDir).toString());
+        props.put(CenterConfig.STATE_DIR, centerDir.resolve("streams").toString());
+        props.put(CenterConfig.PROVISION_TOPICS, "false");
+        props.put(CenterConfig.TOPIC_PARTITIONS, String.valueOf(settings.partitions));
+        props.put(CenterConfig.INTERNAL_REPLICATION_FACTOR, String.valueOf(settings.replicationFactor));
+        props.put(CenterConfig.DEFAULT_DEADLINE_MS, String.valueOf(settings.defaultDeadline.toMillis()));
+        props.put(CenterConfig.DEREGISTER_RETRY_MS, String.valueOf(settings.deregisterRetry.toMillis()));
+        props.put(CenterConfig.HTTP_HOST, "localhost");
+        props.put(CenterConfig.HTTP_PORT, String.valueOf(settings.centerHttpPort));
+        props.putAll(settings.centerOverrides);
+        return props;
+    }
+
+    private static Path centerPublicKeyFile(Path dataDir) {
+        return dataDir.resolve("center").resolve("center-public-key.properties");
+    }
+
+    private HostNode newHost(String hostId, Path dataDir, Path hypervisorRoot, SystemSecrets secrets) throws IOException {
+        Path hostDir = dataDir.resolve("hosts").resolve(hostId);
+        Files.createDirectories(hostDir);
+        String suite = settings.suite.name().toLowerCase(java.util.Locale.ROOT);
+        Path socket = hostDir.resolve("secure-zone.sock");
+        char[] sealing = secrets.sealingPassword(hostId);
+
+        Map<String, Object> zone = new HashMap<>();
+        zone.put(SecureZoneConfig.HOST_ID, hostId);
+        zone.put(SecureZoneConfig.SUITE, suite);
+        zone.put(SecureZoneConfig.SOCKET, socket.toString());
+        zone.put(SecureZoneConfig.STATE_DIR, hostDir.resolve("secure-zone").toString());
+        zone.put(SecureZoneConfig.SEALING_PASSWORD, new String(sealing));
+
+        Map<String, Object> agent = new HashMap<>();
+        agent.put(HostAgentConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+        agent.put(HostAgentConfig.HOST_ID, hostId);
+        agent.put(HostAgentConfig.SUITE, suite);
+        agent.put(HostAgentConfig.SECURE_ZONE_SOCKET, socket.toString());
+        agent.put(HostAgentConfig.STATE_DIR, hostDir.resolve("agent").toString());
+        agent.put(HostAgentConfig.AGENT_KEYSTORE_PASSWORD, new String(secrets.agentPassword(hostId)));
+        agent.put(HostAgentConfig.HYPERVISOR_ROOT, hypervisorRoot.toString());
+        agent.put(HostAgentConfig.CENTER_PUBLIC_KEY_FILE, centerPublicKeyFile(dataDir).toString());
+        agent.put(HostAgentConfig.COMMAND_TOPIC_REPLICATION_FACTOR, String.valueOf(settings.replicationFactor));
+        agent.put(HostAgentConfig.METRICS_HOST, "localhost");
+        agent.put(HostAgentConfig.METRICS_PORT, "0");
+
+        return new HostNode(hostId, zone, agent, sealing);
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Settings of an embedded system. */
+    public static final class Builder {
+        private Path dataDir = Path.of(".vmigrate");
+        private int hosts = 3;
+        private int vmsPerHost = 2;
+        private Suite suite = Suite.GM;
+        private String externalBootstrap;
+        private int partitions = 3;
+        private short replicationFactor = 1;
+        private Duration defaultDeadline = Duration.ofMinutes(2);
+        private Duration deregisterRetry = Duration.ofSeconds(5);
+        private Duration readyTimeout = Duration.ofMinutes(2);
+        private int centerHttpPort;
+        private final Map<String, Object> centerOverrides = new HashMap<>();
+
+        private Builder() {}
+
+        public Builder dataDir(Path dir) {
+            this.dataDir = Objects.requireNonNull(dir);
+            return this;
+        }
+
+        public Builder hosts(int count) {
+            if (count < 1 || count > 64) {
+                throw new IllegalArgumentException("hosts must be 1..64: " + count);
+            }
+            this.hosts = count;
+            return this;
+        }
+
+        public Builder vmsPerHost(int count) {
+            if (count < 0 || count > 1000) {
+                throw new IllegalArgumentException("VMs per host must be 0..1000: " + count);
+            }
+            this.vmsPerHost = count;
+            return this;
+        }
+
+        public Builder suite(Suite suite) {
+            this.suite = Objects.requireNonNull(suite);
+            return this;
+        }
+
+        /** Use an external Kafka cluster instead of starting an embedded broker. */
+        public Builder externalBootstrap(String bootstrapServers) {
+            this.externalBootstrap = bootstrapServers;
+            return this;
+        }
+
+        public Builder partitions(int partitions) {
+            this.partitions = partitions;
+            return this;
+        }
+
+        public Builder replicationFactor(short replicationFactor) {
+            this.replicationFactor = replicationFactor;
+            return this;
+        }
+
+        public Builder defaultDeadline(Duration deadline) {
+            this.defaultDeadline = Objects.requireNonNull(deadline);
+            return this;
+        }
+
+        public Builder deregisterRetry(Duration interval) {
+            this.deregisterRetry = Objects.requireNonNull(interval);
+            return this;
+        }
+
+        public Builder readyTimeout(Duration timeout) {
+            this.readyTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** Port of the center's status API and metrics (default 0: a free port). */
+        public Builder centerHttpPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("center HTTP port must be 0..65535: " + port);
+            }
+            this.centerHttpPort = port;
+            return this;
+        }
+
+        /** Any center setting, e.g. {@code commit.interval.ms} for a 3-broker cluster. */
+        public Builder centerSetting(String key, Object value) {
+            centerOverrides.put(key, value);
+            return this;
+        }
+
+        public EmbeddedSystem build() {
+            return new EmbeddedSystem(this);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.vmigrate.embedded.broker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The broker configuration of a combined broker+controller KRaft node on 127.0.0.1 (PLAINTEXT broker
+ * listener, CONTROLLER listener, static voter quorum), with replication settings scaled to the node count.
+ */
+public final class KafkaNodeConfig {
+
+    /** Settings managed by the node group; callers cannot override them. */
+    public static final Set<String> RESERVED = Set.of(
+        "node.id", "broker.id", "process.roles", "listeners", "advertised.listeners", "controller.listener.names",
+        "controller.quorum.voters", "controller.quorum.bootstrap.servers", "log.dirs", "log.dir", "metadata.log.dir");
+
+    /** Extra properties with this prefix go to the group's own readiness Admin client, not to Kafka. */
+    public static final String CLIENT_PREFIX = "embedded.client.";
+
+    private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final String BROKER_LISTENER = "PLAINTEXT";
+
+    private KafkaNodeConfig() {
+    }
+
+    /** Ports of every node, chosen free on 127.0.0.1 (all held open together so none is picked twice). */
+    public record Ports(List<Integer> broker, List<Integer> controller) {
+
+        public static Ports reserve(int nodeCount) {
+            List<ServerSocket> held = new ArrayList<>();
+            List<Integer> broker = new ArrayList<>();
+            List<Integer> controller = new ArrayList<>();
+            try {
+                for (int i = 0; i < nodeCount; i++) {
+                    broker.add(reservePort(held));
+                    controller.add(reservePort(held));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot reserve ports for Kafka", e);
+            } finally {
+                for (ServerSocket s : held) {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // the port is released anyway when the socket is collected
+                    }
+                }
+            }
+            return new Ports(List.copyOf(broker), List.copyOf(controller));
+        }
+
+        /** {@code controller.quorum.voters}: {@code 0@127.0.0.1:p0,1@127.0.0.1:p1,...}. */
+        public String voters() {
+            StringBuilder voters = new StringBuilder();
+            for (int i = 0; i < controller.size(); i++) {
+                if (i > 0) {
+                    voters.append(',');
+                }
+                voters.append(i).append("@127.0.0.1:").append(controller.get(i));
+            }
+            return voters.toString();
+        }
+
+        private static int reservePort(List<ServerSocket> held) throws IOException {
+            ServerSocket s = new ServerSocket();
+            held.add(s);
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            return s.getLocalPort();
+        }
+    }
+
+    /** The configuration of node {@code id} of {@code nodeCount}; {@code extra} overrides the defaults. */
+    public static Map<String, String> forNode(int id, int nodeCount, Path logDir, Ports ports, Map<String, String> extra) {
+        short rf = (short) Math.min(3, nodeCount);
+        int minIsr = nodeCount >= 3 ? 2 : 1;
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("node.id", Integer.toString(id));
+        c.put("process.roles", "broker,controller");
+        c.put("listeners", BROKER_LISTENER + "://127.0.0.1:" + ports.broker().get(id) + "," + CONTROLLER_LISTENER
+            + "://127.0.0.1:" + ports.controller().get(id));
+        c.put("advertised.listeners", BROKER_LISTENER + "://127.0.0.1:" + ports.broker().get(id));
+        c.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        c.put("controller.listener.names", CONTROLLER_LISTENER);
+        c.put("inter.broker.listener.name", BROKER_LISTENER);
+        c.put("controller.quorum.voters", ports.voters());
+        c.put("log.dirs", logDir.toString());
+        c.put("num.partitions", "1");
+        c.put("default.replication.factor", Short.toString(rf));
+        c.put("auto.create.topics.enable", "false");
+        c.put("offsets.topic.replication.factor", Short.toString(rf));
+        c.put("offsets.topic.num.partitions", "5");
+        c.put("transaction.state.log.replication.factor", Short.toString(rf));
+        c.put("transaction.state.log.min.isr", Integer.toString(minIsr));
+        c.put("transaction.state.log.num.partitions", "5");
+        c.put("share.coordinator.state.topic.replication.factor", Short.toString(rf));
+        c.put("share.coordinator.state.topic.min.isr", Integer.toString(minIsr));
+        c.put("group.initial.rebalance.delay.ms", "0");
+        extra.forEach((k, v) -> {
+            if (!k.startsWith(CLIENT_PREFIX)) {
+                c.put(k, v);
+            }
+        });
+        return c;
+    }
+
+    /** Client settings needed to talk to the PLAINTEXT listener when the caller changed its security. */
+    public static Map<String, Object> clientOverrides(Map<String, String> extra) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        extra.forEach((k, v) -> {
+            if (k.startsWith(CLIENT_PREFIX)) {
+                m.put(k.substring(CLIENT_PREFIX.length()), v);
+            }
+        });
+        return m;
+    }
+}
