@@ -1,5 +1,6 @@
 package io.vmigrate.center;
 
+import io.vmigrate.schema.alert.SecurityAlerts;
 import io.vmigrate.schema.alert.SecurityAlert;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.common.RefusalReason;
@@ -9,7 +10,6 @@ import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.request.MigrationRejected;
 import java.time.Clock;
 import java.util.Optional;
-import java.util.UUID;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -66,20 +66,9 @@ final class CenterOutputs {
     /** Publishes a security alert naming the record being processed, if any. */
     void alert(RefusalReason reason, String detail, String hostId, String migrationId, String vmId, String messageId) {
         Optional<RecordMetadata> origin = origin();
-        SecurityAlert alert = SecurityAlert.newBuilder()
-                .setAlertId(UUID.randomUUID().toString())
-                .setDetectedAt(clock.instant())
-                .setDetectedBy(DeadLetters.COMPONENT)
-                .setReason(reason)
-                .setDetail(detail)
-                .setHostId(hostId)
-                .setMigrationId(migrationId)
-                .setVmId(vmId)
-                .setOffendingMessageId(messageId)
-                .setSourceTopic(origin.map(RecordMetadata::topic).orElse(null))
-                .setSourcePartition(origin.map(RecordMetadata::partition).orElse(null))
-                .setSourceOffset(origin.map(RecordMetadata::offset).orElse(null))
-                .build();
+        SecurityAlert alert = SecurityAlerts.of(DeadLetters.COMPONENT, clock.instant(), reason, detail, hostId, migrationId,
+                vmId, messageId, origin.map(at -> new SecurityAlerts.Origin(at.topic(), at.partition(), at.offset()))
+                        .orElse(SecurityAlerts.Origin.unknown()));
         LOG.warn("security alert {} {} host {} migration {} vm {} message {} at {}: {}", alert.getAlertId(), reason,
                 hostId, migrationId, vmId, messageId, coordinates(), detail);
         forward(vmId != null ? vmId : hostId, alert, sinks.alerts());

@@ -1,5 +1,6 @@
 package io.vmigrate.host;
 
+import io.vmigrate.schema.alert.SecurityAlerts;
 import io.vmigrate.host.HandlingResult.Kind;
 import io.vmigrate.host.hypervisor.HypervisorException;
 import io.vmigrate.securezone.client.SecureZonePort;
@@ -17,7 +18,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,20 +115,8 @@ final class CommandReplies {
     }
 
     SecurityAlert alert(RefusalReason reason, String detail, CommandRecord record, SignedEnvelope envelope) {
-        return SecurityAlert.newBuilder()
-                .setAlertId(UUID.randomUUID().toString())
-                .setDetectedAt(now())
-                .setDetectedBy(component)
-                .setReason(reason)
-                .setDetail(detail)
-                .setHostId(hostId)
-                .setMigrationId(envelope.getMigrationId())
-                .setVmId(envelope.getVmId())
-                .setOffendingMessageId(envelope.getMessageId())
-                .setSourceTopic(record.topic())
-                .setSourcePartition(record.partition())
-                .setSourceOffset(record.offset())
-                .build();
+        return SecurityAlerts.of(component, now(), reason, detail, hostId, envelope.getMigrationId(), envelope.getVmId(),
+                envelope.getMessageId(), new SecurityAlerts.Origin(record.topic(), record.partition(), record.offset()));
     }
 
     Instant now() {

@@ -13,7 +13,6 @@ import io.vmigrate.schema.topic.DeadLetterHeaders;
 import io.vmigrate.schema.topic.Topic;
 import io.vmigrate.schema.topic.TopicProvisioner;
 import io.vmigrate.schema.topic.Topics;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -72,13 +71,7 @@ public final class KafkaOutputs implements ReplyPublisher, EnrollmentSink {
 
     @Override
     public void publishDeadLetter(CommandRecord record, RefusalReason reason, String detail) {
-        var headers = new RecordHeaders()
-                .add(DeadLetterHeaders.REASON, utf8(reason.name()))
-                .add(DeadLetterHeaders.DETAIL, utf8(detail))
-                .add(DeadLetterHeaders.SOURCE_TOPIC, utf8(record.topic()))
-                .add(DeadLetterHeaders.SOURCE_PARTITION, utf8(Integer.toString(record.partition())))
-                .add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(record.offset())))
-                .add(DeadLetterHeaders.COMPONENT, utf8(component));
+        var headers = DeadLetterHeaders.of(reason, detail, record.topic(), record.partition(), record.offset(), component);
         await(producer.send(new ProducerRecord<>(topics.deadLetter().name(), null, record.key(), record.value(), headers)));
     }
 
@@ -120,9 +113,5 @@ public final class KafkaOutputs implements ReplyPublisher, EnrollmentSink {
             Thread.currentThread().interrupt();
             throw new InterruptException(e);
         }
-    }
-
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 }
