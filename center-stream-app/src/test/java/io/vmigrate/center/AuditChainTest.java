@@ -22,7 +22,7 @@ class AuditChainTest {
     @EnumSource(Suite.class)
     void findsGapsReorderingAndTampering(Suite suite) throws Exception {
         try (CenterHarness center = new CenterHarness(suite, dir)) {
-            TestHost h1 = center.enrolledHost("h1");
+            SimulatedHost h1 = center.enrolledHost("h1");
             center.enrolledHost("h2");
             center.register("vm1", h1);
             center.request("m1", "vm1", "h1", "h2");

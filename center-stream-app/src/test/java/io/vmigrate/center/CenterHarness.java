@@ -111,12 +111,12 @@ final class CenterHarness implements AutoCloseable {
         return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
     }
 
-    TestHost host(String hostId) {
-        return new TestHost(hostId, suite, clock);
+    SimulatedHost host(String hostId) {
+        return new SimulatedHost(hostId, suite, clock);
     }
 
-    TestHost enrolledHost(String hostId) {
-        TestHost host = host(hostId);
+    SimulatedHost enrolledHost(String hostId) {
+        SimulatedHost host = host(hostId);
         enrollments.pipeInput(hostId, host.enrollment(clock.instant()));
         return host;
     }
@@ -148,12 +148,12 @@ final class CenterHarness implements AutoCloseable {
         return commands.get(0).body(type);
     }
 
-    void reply(TestHost host, String migrationId, String vmId, long epoch, org.apache.avro.specific.SpecificRecord body) {
+    void reply(SimulatedHost host, String migrationId, String vmId, long epoch, org.apache.avro.specific.SpecificRecord body) {
         events.pipeInput(vmId, host.reply(migrationId, vmId, epoch, body));
     }
 
     /** Registers {@code vmId} on {@code host} end to end and returns the epoch-0 fingerprint. */
-    String register(String vmId, TestHost host) throws Exception {
+    String register(String vmId, SimulatedHost host) throws Exception {
         registrations.pipeInput(vmId, VmRegistrationRequested.newBuilder().setVmId(vmId).setHostId(host.hostId)
                 .setVmName("name-" + vmId).setRequestedAt(clock.instant()).setRequestedBy("agent/" + host.hostId).build());
         DeliverVmKey delivery = onlyCommand(host.hostId, DeliverVmKey.class);

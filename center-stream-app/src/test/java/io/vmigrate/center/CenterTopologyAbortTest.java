@@ -48,7 +48,7 @@ class CenterTopologyAbortTest {
         AuditChain.verify(trail, center.centerVerifier, CryptoSuites.get(center.suite).digest());
     }
 
-    private static DeliverVmKey startAndCreateTarget(CenterHarness center, TestHost h2) throws Exception {
+    private static DeliverVmKey startAndCreateTarget(CenterHarness center, SimulatedHost h2) throws Exception {
         center.request("m1", "vm1", "h1", "h2");
         center.commands("h1");
         center.commands("h2");
@@ -61,8 +61,8 @@ class CenterTopologyAbortTest {
     @EnumSource(Suite.class)
     void keyInstallFailedAbortsAndLeavesTheBinding(Suite suite) throws Exception {
         try (CenterHarness center = new CenterHarness(suite, dir)) {
-            TestHost h1 = center.enrolledHost("h1");
-            TestHost h2 = center.enrolledHost("h2");
+            SimulatedHost h1 = center.enrolledHost("h1");
+            SimulatedHost h2 = center.enrolledHost("h2");
             center.register("vm1", h1);
             DeliverVmKey delivery = startAndCreateTarget(center, h2);
             assertThat(center.vmKey("vm1", 1)).isNotNull();
@@ -83,8 +83,8 @@ class CenterTopologyAbortTest {
     @Test
     void deadlinePassedAbortsOnWallClockAndLateRepliesAreIgnored() throws Exception {
         try (CenterHarness center = new CenterHarness(Suite.INTL, dir)) {
-            TestHost h1 = center.enrolledHost("h1");
-            TestHost h2 = center.enrolledHost("h2");
+            SimulatedHost h1 = center.enrolledHost("h1");
+            SimulatedHost h2 = center.enrolledHost("h2");
             center.register("vm1", h1);
             DeliverVmKey delivery = startAndCreateTarget(center, h2);
 
@@ -110,7 +110,7 @@ class CenterTopologyAbortTest {
     @Test
     void aRefusedCommandAborts() throws Exception {
         try (CenterHarness center = new CenterHarness(Suite.INTL, dir)) {
-            TestHost h1 = center.enrolledHost("h1");
+            SimulatedHost h1 = center.enrolledHost("h1");
             center.enrolledHost("h2");
             center.register("vm1", h1);
             center.request("m1", "vm1", "h1", "h2");

@@ -39,8 +39,8 @@ class CenterTopologyHappyPathTest {
     @EnumSource(Suite.class)
     void aMigrationWalksEveryStepToDone(Suite suite) throws Exception {
         try (CenterHarness center = new CenterHarness(suite, dir)) {
-            TestHost h1 = center.enrolledHost("h1");
-            TestHost h2 = center.enrolledHost("h2");
+            SimulatedHost h1 = center.enrolledHost("h1");
+            SimulatedHost h2 = center.enrolledHost("h2");
             assertThat(center.registryTopic.readValuesToList()).extracting(e -> e.getEntryId())
                     .containsExactly("host:h1", "host:h2");
 
@@ -142,8 +142,8 @@ class CenterTopologyHappyPathTest {
     @EnumSource(Suite.class)
     void theSourceAttestationMayArriveBeforeTheTargetIsCreated(Suite suite) throws Exception {
         try (CenterHarness center = new CenterHarness(suite, dir)) {
-            TestHost h1 = center.enrolledHost("h1");
-            TestHost h2 = center.enrolledHost("h2");
+            SimulatedHost h1 = center.enrolledHost("h1");
+            SimulatedHost h2 = center.enrolledHost("h2");
             center.register("vm1", h1);
             center.request("m1", "vm1", "h1", "h2");
             center.onlyCommand("h1", MigrateOut.class);

@@ -24,7 +24,7 @@ class CenterTopologyRejectionTest {
     @BeforeEach
     void threeHostsAndOneVm() throws Exception {
         center = new CenterHarness(Suite.INTL, dir);
-        TestHost h1 = center.enrolledHost("h1");
+        SimulatedHost h1 = center.enrolledHost("h1");
         center.enrolledHost("h2");
         center.enrolledHost("h3");
         center.register("vm1", h1);

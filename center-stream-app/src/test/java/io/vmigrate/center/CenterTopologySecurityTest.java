@@ -63,16 +63,16 @@ class CenterTopologySecurityTest {
     @EnumSource(Suite.class)
     void forgedRepliesAreDeadLetteredAlertedAndNeverActedOn(Suite suite) throws Exception {
         try (CenterHarness center = new CenterHarness(suite, dir)) {
-            TestHost h1 = center.enrolledHost("h1");
-            TestHost h2 = center.enrolledHost("h2");
-            TestHost h3 = center.enrolledHost("h3");
+            SimulatedHost h1 = center.enrolledHost("h1");
+            SimulatedHost h2 = center.enrolledHost("h2");
+            SimulatedHost h3 = center.enrolledHost("h3");
             center.register("vm1", h1);
             center.request("m1", "vm1", "h1", "h2");
             center.commands("h1");
             center.commands("h2");
 
             // Signed by a key nobody enrolled, claiming to be the destination.
-            TestHost impostor = center.host("h2");
+            SimulatedHost impostor = center.host("h2");
             center.reply(impostor, "m1", "vm1", 0, targetCreated("h2"));
             assertRefusedAsForgery(center, RefusalReason.UNKNOWN_SIGNER);
 
@@ -104,8 +104,8 @@ class CenterTopologySecurityTest {
     @EnumSource(Suite.class)
     void duplicateAndReplayedRepliesAreActedOnOnce(Suite suite) throws Exception {
         try (CenterHarness center = new CenterHarness(suite, dir)) {
-            TestHost h1 = center.enrolledHost("h1");
-            TestHost h2 = center.enrolledHost("h2");
+            SimulatedHost h1 = center.enrolledHost("h1");
+            SimulatedHost h2 = center.enrolledHost("h2");
             center.register("vm1", h1);
             center.request("m1", "vm1", "h1", "h2");
             center.commands("h1");
@@ -149,7 +149,7 @@ class CenterTopologySecurityTest {
                 Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE))) {
             byte[] garbage = "definitely not avro".getBytes(StandardCharsets.UTF_8);
             center.rawEvents.pipeInput("vm1".getBytes(StandardCharsets.UTF_8), garbage);
-            TestHost h1 = center.enrolledHost("h1");
+            SimulatedHost h1 = center.enrolledHost("h1");
             center.register("vm1", h1);
             center.drain();
             assertThat(center.deadLetters).hasSize(1);
@@ -169,7 +169,7 @@ class CenterTopologySecurityTest {
     @EnumSource(Suite.class)
     void enrollmentNeedsProofIsIdempotentAndNeverReplacesKeys(Suite suite) throws Exception {
         try (CenterHarness center = new CenterHarness(suite, dir)) {
-            TestHost h1 = center.host("h1");
+            SimulatedHost h1 = center.host("h1");
             var forged = h1.enrollment(center.clock.instant());
             forged.setProof(ByteBuffer.wrap(center.host("h1").enrollment(center.clock.instant()).getProof().array()));
             center.enrollments.pipeInput("h1", forged);
@@ -198,7 +198,7 @@ class CenterTopologySecurityTest {
     @Test
     void aRegistryEntryNotSignedByTheCenterEnrollsNobody() throws Exception {
         try (CenterHarness center = new CenterHarness(Suite.INTL, dir)) {
-            TestHost rogue = center.host("h1");
+            SimulatedHost rogue = center.host("h1");
             var rogueCenter = CryptoSuites.get(Suite.INTL).generateSigningKey();
             var enrollment = io.vmigrate.schema.registry.HostEnrollment.newBuilder().setHostId("h1")
                     .setSecureZoneSigningKey(io.vmigrate.schema.keys.PublicKeyRecords.toRecord(rogue.secureZoneSigningKey.publicKey()))

@@ -41,8 +41,8 @@ class NoPlaintextVmKeyTest {
     @EnumSource(Suite.class)
     void noStoreChangelogOrTopicHoldsAVmPrivateKey(Suite suite) throws Exception {
         try (CenterHarness center = new CenterHarness(suite, dir)) {
-            TestHost h1 = center.enrolledHost("h1");
-            TestHost h2 = center.enrolledHost("h2");
+            SimulatedHost h1 = center.enrolledHost("h1");
+            SimulatedHost h2 = center.enrolledHost("h2");
             center.register("vm1", h1);
             List<VaultedVmKey> minted = new ArrayList<>();
             minted.add(center.vmKey("vm1", 0));

@@ -1,15 +1,14 @@
 package io.vmigrate.embedded;
 
+import io.vmigrate.host.hypervisor.HypervisorException;
 import io.vmigrate.center.CenterApp;
 import io.vmigrate.center.CenterConfig;
 import io.vmigrate.cli.datadir.StatusUrlFile;
 import io.vmigrate.cli.operator.Operator;
 import io.vmigrate.embedded.broker.EmbeddedKafkaBroker;
-import io.vmigrate.host.HostAgentConfig;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.topic.TopicProvisioner;
 import io.vmigrate.schema.topic.Topics;
-import io.vmigrate.securezone.SecureZoneConfig;
 import io.vmigrate.trust.Suite;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -195,6 +194,19 @@ public final class EmbeddedSystem implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates a new running VM on {@code hostId} (random image, as the sample VMs) and waits until the
+     * center has registered it and bound its epoch-0 key to that host.
+     */
+    public VmInventoryEntry addVm(String hostId, String vmId, Duration timeout) {
+        try {
+            host(hostId).addVm(vmId, "vm " + vmId, SampleVms.randomImage());
+        } catch (HypervisorException | IOException e) {
+            throw new IllegalStateException("cannot create " + vmId + " on " + hostId + ": " + e.getMessage(), e);
+        }
+        return awaitBindings(List.of(vmId), timeout).get(vmId);
+    }
+
     /** Waits until each VM has a binding on {@code vm.inventory}. */
     public Map<String, VmInventoryEntry> awaitBindings(List<String> vmIds, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -257,33 +269,8 @@ public final class EmbeddedSystem implements AutoCloseable {
     }
 
     private HostNode newHost(String hostId, Path dataDir, Path hypervisorRoot, SystemSecrets secrets) throws IOException {
-        Path hostDir = dataDir.resolve("hosts").resolve(hostId);
-        Files.createDirectories(hostDir);
-        String suite = settings.suite.name().toLowerCase(java.util.Locale.ROOT);
-        Path socket = hostDir.resolve("secure-zone.sock");
-        char[] sealing = secrets.sealingPassword(hostId);
-
-        Map<String, Object> zone = new HashMap<>();
-        zone.put(SecureZoneConfig.HOST_ID, hostId);
-        zone.put(SecureZoneConfig.SUITE, suite);
-        zone.put(SecureZoneConfig.SOCKET, socket.toString());
-        zone.put(SecureZoneConfig.STATE_DIR, hostDir.resolve("secure-zone").toString());
-        zone.put(SecureZoneConfig.SEALING_PASSWORD, new String(sealing));
-
-        Map<String, Object> agent = new HashMap<>();
-        agent.put(HostAgentConfig.BOOTSTRAP_SERVERS, bootstrapServers);
-        agent.put(HostAgentConfig.HOST_ID, hostId);
-        agent.put(HostAgentConfig.SUITE, suite);
-        agent.put(HostAgentConfig.SECURE_ZONE_SOCKET, socket.toString());
-        agent.put(HostAgentConfig.STATE_DIR, hostDir.resolve("agent").toString());
-        agent.put(HostAgentConfig.AGENT_KEYSTORE_PASSWORD, new String(secrets.agentPassword(hostId)));
-        agent.put(HostAgentConfig.HYPERVISOR_ROOT, hypervisorRoot.toString());
-        agent.put(HostAgentConfig.CENTER_PUBLIC_KEY_FILE, centerPublicKeyFile(dataDir).toString());
-        agent.put(HostAgentConfig.COMMAND_TOPIC_REPLICATION_FACTOR, String.valueOf(settings.replicationFactor));
-        agent.put(HostAgentConfig.METRICS_HOST, "localhost");
-        agent.put(HostAgentConfig.METRICS_PORT, "0");
-
-        return new HostNode(hostId, zone, agent, sealing);
+        return HostNode.create(hostId, dataDir.resolve("hosts").resolve(hostId), hypervisorRoot, bootstrapServers,
+                settings.suite, settings.replicationFactor, centerPublicKeyFile(dataDir), secrets);
     }
 
     private static void pause() {

@@ -1,7 +1,11 @@
 package io.vmigrate.embedded;
 
+import java.util.HashMap;
+import java.nio.file.Files;
+import io.vmigrate.trust.Suite;
 import io.vmigrate.host.HostAgent;
 import io.vmigrate.host.HostAgentConfig;
+import io.vmigrate.host.hypervisor.HypervisorException;
 import io.vmigrate.host.hypervisor.HypervisorPort;
 import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.trust.CryptoSuite;
@@ -28,17 +32,45 @@ public final class HostNode implements AutoCloseable {
     private final SecureZoneConfig secureZoneConfig;
     private final HostAgentConfig agentConfig;
     private final HypervisorPort hypervisor;
-    private final char[] sealingPassword;
     private SecureZoneServer secureZone;
     private HostAgent agent;
 
-    HostNode(String hostId, Map<String, Object> secureZoneSettings, Map<String, Object> agentSettings,
-            char[] sealingPassword) {
+    HostNode(String hostId, Map<String, Object> secureZoneSettings, Map<String, Object> agentSettings) {
         this.hostId = Objects.requireNonNull(hostId);
         this.secureZoneConfig = new SecureZoneConfig(secureZoneSettings);
         this.agentConfig = new HostAgentConfig(agentSettings);
         this.hypervisor = agentConfig.hypervisorBackend().create(agentConfig, CryptoSuites.get(agentConfig.suite()).digest());
-        this.sealingPassword = sealingPassword.clone();
+    }
+
+    /** A host of the embedded system: secure zone and agent settings under {@code hostDir}, passwords from {@code secrets}. */
+    static HostNode create(String hostId, Path hostDir, Path hypervisorRoot, String bootstrapServers, Suite suiteOf,
+            short replicationFactor, Path centerPublicKeyFile, SystemSecrets secrets) throws IOException {
+        Files.createDirectories(hostDir);
+        String suite = suiteOf.name().toLowerCase(java.util.Locale.ROOT);
+        Path socket = hostDir.resolve("secure-zone.sock");
+        char[] sealing = secrets.sealingPassword(hostId);
+
+        Map<String, Object> zone = new HashMap<>();
+        zone.put(SecureZoneConfig.HOST_ID, hostId);
+        zone.put(SecureZoneConfig.SUITE, suite);
+        zone.put(SecureZoneConfig.SOCKET, socket.toString());
+        zone.put(SecureZoneConfig.STATE_DIR, hostDir.resolve("secure-zone").toString());
+        zone.put(SecureZoneConfig.SEALING_PASSWORD, new String(sealing));
+
+        Map<String, Object> agent = new HashMap<>();
+        agent.put(HostAgentConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+        agent.put(HostAgentConfig.HOST_ID, hostId);
+        agent.put(HostAgentConfig.SUITE, suite);
+        agent.put(HostAgentConfig.SECURE_ZONE_SOCKET, socket.toString());
+        agent.put(HostAgentConfig.STATE_DIR, hostDir.resolve("agent").toString());
+        agent.put(HostAgentConfig.AGENT_KEYSTORE_PASSWORD, new String(secrets.agentPassword(hostId)));
+        agent.put(HostAgentConfig.HYPERVISOR_ROOT, hypervisorRoot.toString());
+        agent.put(HostAgentConfig.CENTER_PUBLIC_KEY_FILE, centerPublicKeyFile.toString());
+        agent.put(HostAgentConfig.COMMAND_TOPIC_REPLICATION_FACTOR, String.valueOf(replicationFactor));
+        agent.put(HostAgentConfig.METRICS_HOST, "localhost");
+        agent.put(HostAgentConfig.METRICS_PORT, "0");
+
+        return new HostNode(hostId, zone, agent);
     }
 
     public String hostId() {
@@ -53,9 +85,15 @@ public final class HostNode implements AutoCloseable {
         return secureZoneConfig.stateDir();
     }
 
-    /** For tests that read the vTCM store to check no private key ever left it. */
-    public char[] sealingPassword() {
-        return sealingPassword.clone();
+    /**
+     * Defines a new running VM on this host and has the agent ask the center to register it (its
+     * epoch-0 key is delivered as for the VMs found at enrollment).
+     */
+    public synchronized void addVm(String vmId, String name, byte[] image) throws HypervisorException, IOException {
+        hypervisor.defineVm(vmId, name, image);
+        if (agent != null) {
+            agent.registerNewVms();
+        }
     }
 
     public synchronized void startSecureZone() {

@@ -28,15 +28,23 @@ final class SampleVms {
             if (isKnownAnywhere(hypervisorRoot, vmId)) {
                 continue;
             }
-            byte[] image = new byte[IMAGE_BYTES];
-            random.nextBytes(image);
             try {
-                host.hypervisor().defineVm(vmId, "sample " + vmId, image);
+                host.hypervisor().defineVm(vmId, "sample " + vmId, randomImage(random));
             } catch (HypervisorException e) {
                 throw new IllegalStateException("cannot seed " + vmId + " on " + host.hostId() + ": " + e.getMessage(), e);
             }
         }
         return vmIds;
+    }
+
+    static byte[] randomImage() {
+        return randomImage(new SecureRandom());
+    }
+
+    private static byte[] randomImage(SecureRandom random) {
+        byte[] image = new byte[IMAGE_BYTES];
+        random.nextBytes(image);
+        return image;
     }
 
     private static boolean isKnownAnywhere(Path hypervisorRoot, String vmId) throws IOException {

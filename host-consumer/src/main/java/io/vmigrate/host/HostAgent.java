@@ -33,24 +33,21 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.CommitFailedException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
@@ -92,6 +89,8 @@ public final class HostAgent implements AutoCloseable {
     private volatile SecureZoneIdentity identity;
     private KafkaConsumer<byte[], byte[]> consumer;
     private CommandHandler handler;
+    private HostEnrollment enrollment;
+    private final AtomicBoolean registrationRequested = new AtomicBoolean();
     private Thread loop;
     private volatile MetricsHttpServer metricsServer;
 
@@ -164,23 +163,23 @@ public final class HostAgent implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("host agent " + hostId + " cannot open its state: " + e.getMessage(), e);
         }
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(),
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config.producerSettings(),
                 new ByteArraySerializer(), new ByteArraySerializer());
         resources.add(producer);
         bind(new KafkaClientMetrics(producer));
-        Admin admin = Admin.create(adminSettings());
+        Admin admin = Admin.create(config.adminSettings());
         resources.add(admin);
         KafkaOutputs outputs = new KafkaOutputs(hostId, config.topics(), producer, admin,
                 config.commandTopicPartitions(), config.commandTopicReplicationFactor(), config.publishTimeout());
 
-        HostEnrollment enrollment = new HostEnrollment(hostId, PublicKeyRecords.toRecord(agentKey.publicKey()),
+        enrollment = new HostEnrollment(hostId, PublicKeyRecords.toRecord(agentKey.publicKey()),
                 List.of(PublicKeyRecords.toRecord(centerKey)), secureZone, hypervisor, registrations, config.stateDir(),
                 outputs, clock);
         identity = enrollWithRetry(enrollment);
 
         handler = new CommandHandler(hostId, config.topics(), secureZone, new TimedHypervisor(hypervisor, metrics),
                 processed, registrations, pendingCompletions, new CountingReplyPublisher(outputs, metrics), clock, metrics);
-        consumer = new KafkaConsumer<>(consumerSettings(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer = new KafkaConsumer<>(config.consumerSettings(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         bind(new KafkaClientMetrics(consumer));
         if (config.metricsEnabled()) {
             MetricsHttpServer server = MetricsHttpServer.start(config.getString(HostAgentConfig.METRICS_HOST),
@@ -217,6 +216,7 @@ public final class HostAgent implements AutoCloseable {
             Backoff backoff = new Backoff(config.retryBackoff(), config.retryBackoffMax());
             while (stopRequested.getCount() > 0) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
+                registerNewVmsIfRequested();
                 boolean mustBackOff = false;
                 for (TopicPartition partition : records.partitions()) {
                     current = partition;
@@ -250,6 +250,26 @@ public final class HostAgent implements AutoCloseable {
                 LOG.warn("host agent {}: closing the consumer failed: {}", config.hostId(), e.toString());
             }
             stopped.countDown();
+        }
+    }
+
+    /**
+     * Asks the center to register the VMs created on this host since it enrolled. Returns at once; the
+     * consumer thread, which owns the agent's stores, sends the requests after its next poll.
+     */
+    public void registerNewVms() {
+        registrationRequested.set(true);
+    }
+
+    private void registerNewVmsIfRequested() {
+        if (registrationRequested.getAndSet(false)) {
+            try {
+                enrollment.registerUnknownVms();
+            } catch (IOException | RetriableException e) {
+                // Transient (disk, broker): asked again after the next poll.
+                LOG.warn("host {}: registering new VMs failed, trying again: {}", config.hostId(), e.toString());
+                registrationRequested.set(true);
+            }
         }
     }
 
@@ -359,31 +379,5 @@ public final class HostAgent implements AutoCloseable {
             }
         }
         resources.clear();
-    }
-
-    private Map<String, Object> consumerSettings() {
-        Map<String, Object> settings = new HashMap<>(config.kafkaClientSettings());
-        settings.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-        settings.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.groupInstanceId());
-        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "host-agent-" + config.hostId() + "-consumer");
-        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        return settings;
-    }
-
-    private Map<String, Object> producerSettings() {
-        Map<String, Object> settings = new HashMap<>(config.kafkaClientSettings());
-        settings.put(ProducerConfig.CLIENT_ID_CONFIG, "host-agent-" + config.hostId() + "-producer");
-        settings.put(ProducerConfig.ACKS_CONFIG, "all");
-        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        settings.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        return settings;
-    }
-
-    private Map<String, Object> adminSettings() {
-        Map<String, Object> settings = new HashMap<>(config.kafkaClientSettings());
-        settings.put(AdminClientConfig.CLIENT_ID_CONFIG, "host-agent-" + config.hostId() + "-admin");
-        return settings;
     }
 }

@@ -1,5 +1,8 @@
 package io.vmigrate.host;
 
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import io.vmigrate.host.hypervisor.HypervisorBackend;
 import io.vmigrate.schema.config.ConfigValidators;
 import io.vmigrate.schema.serde.WireFormat;
@@ -190,6 +193,35 @@ public final class HostAgentConfig extends AbstractConfig {
     public Map<String, Object> kafkaClientSettings() {
         Map<String, Object> settings = new HashMap<>(originalsWithPrefix(KAFKA_CLIENT_PREFIX));
         settings.put(BOOTSTRAP_SERVERS, String.join(",", getList(BOOTSTRAP_SERVERS)));
+        return settings;
+    }
+
+    /** Settings of the agent's own Kafka client, over the configured client settings. */
+    Map<String, Object> consumerSettings() {
+        Map<String, Object> settings = new HashMap<>(kafkaClientSettings());
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
+        settings.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, groupInstanceId());
+        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "host-agent-" + hostId() + "-consumer");
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return settings;
+    }
+
+    /** Settings of the agent's own Kafka client, over the configured client settings. */
+    Map<String, Object> producerSettings() {
+        Map<String, Object> settings = new HashMap<>(kafkaClientSettings());
+        settings.put(ProducerConfig.CLIENT_ID_CONFIG, "host-agent-" + hostId() + "-producer");
+        settings.put(ProducerConfig.ACKS_CONFIG, "all");
+        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        settings.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        return settings;
+    }
+
+    /** Settings of the agent's own Kafka client, over the configured client settings. */
+    Map<String, Object> adminSettings() {
+        Map<String, Object> settings = new HashMap<>(kafkaClientSettings());
+        settings.put(AdminClientConfig.CLIENT_ID_CONFIG, "host-agent-" + hostId() + "-admin");
         return settings;
     }
 }

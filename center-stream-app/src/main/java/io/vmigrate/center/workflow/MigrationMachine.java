@@ -51,7 +51,7 @@ public final class MigrationMachine {
     }
 
     /** Why a request cannot proceed. */
-    private record Refusal(RefusalReason reason, String detail) {
+    private record Rejection(RefusalReason reason, String detail) {
     }
 
     /**
@@ -76,7 +76,7 @@ public final class MigrationMachine {
                 previousFingerprint, null), now, messageIds);
         draft.transition(MigrationStep.REQUESTED, AuditNote.none());
 
-        Refusal refusal = validate(request, binding, current, now, deadline);
+        Rejection refusal = validate(request, binding, current, now, deadline);
         if (refusal != null) {
             return reject(draft, current, refusal);
         }
@@ -100,37 +100,37 @@ public final class MigrationMachine {
         return draft.keptAsCurrent();
     }
 
-    private Refusal validate(MigrationRequested request, VmInventoryEntry binding, MigrationState current,
+    private Rejection validate(MigrationRequested request, VmInventoryEntry binding, MigrationState current,
             Instant now, Instant deadline) {
         String source = request.getSourceHostId();
         String destination = request.getDestinationHostId();
         if (binding == null) {
-            return new Refusal(RefusalReason.VM_UNKNOWN, "VM " + request.getVmId() + " has no binding");
+            return new Rejection(RefusalReason.VM_UNKNOWN, "VM " + request.getVmId() + " has no binding");
         }
         if (MigrationSteps.isInFlight(current)) {
-            return new Refusal(RefusalReason.MIGRATION_IN_FLIGHT,
+            return new Rejection(RefusalReason.MIGRATION_IN_FLIGHT,
                     "migration " + current.getMigrationId() + " of this VM is in step " + current.getStep());
         }
         if (source.equals(destination)) {
-            return new Refusal(RefusalReason.SAME_SOURCE_AND_DESTINATION, "source and destination are both " + source);
+            return new Rejection(RefusalReason.SAME_SOURCE_AND_DESTINATION, "source and destination are both " + source);
         }
         if (!binding.getBinding().getHostId().equals(source)) {
-            return new Refusal(RefusalReason.VM_NOT_BOUND_TO_SOURCE,
+            return new Rejection(RefusalReason.VM_NOT_BOUND_TO_SOURCE,
                     "VM is bound to " + binding.getBinding().getHostId() + ", not " + source);
         }
         if (!hosts.isEnrolled(source)) {
-            return new Refusal(RefusalReason.SOURCE_NOT_ENROLLED, "source " + source + " is not enrolled");
+            return new Rejection(RefusalReason.SOURCE_NOT_ENROLLED, "source " + source + " is not enrolled");
         }
         if (!hosts.isEnrolled(destination)) {
-            return new Refusal(RefusalReason.DESTINATION_NOT_ENROLLED, "destination " + destination + " is not enrolled");
+            return new Rejection(RefusalReason.DESTINATION_NOT_ENROLLED, "destination " + destination + " is not enrolled");
         }
         if (!deadline.isAfter(now)) {
-            return new Refusal(RefusalReason.DEADLINE_PASSED, "deadline " + deadline + " has already passed");
+            return new Rejection(RefusalReason.DEADLINE_PASSED, "deadline " + deadline + " has already passed");
         }
         return null;
     }
 
-    private static Outcome reject(Draft draft, MigrationState current, Refusal refusal) {
+    private static Outcome reject(Draft draft, MigrationState current, Rejection refusal) {
         MigrationState state = draft.state();
         state.setOutcomeReason(refusal.reason());
         state.setOutcomeDetail(refusal.detail());

@@ -118,7 +118,11 @@ public final class HostEnrollment {
         LOG.info("host {} asked to be enrolled: secure-zone signing key {}", hostId, identity.getSigningKey().getKeyId());
     }
 
-    private void registerUnknownVms() throws IOException {
+    /**
+     * Asks the center to register every running VM of this host it was not asked about before: the
+     * VMs found at enrollment, and later those created here since (see {@code HostAgent#registerNewVms}).
+     */
+    public void registerUnknownVms() throws IOException {
         for (VmInfo vm : hypervisor.list()) {
             if (vm.state() != VmState.RUNNING || registrations.contains(vm.vmId())) {
                 continue;

@@ -32,11 +32,8 @@ import java.util.regex.Pattern;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -45,7 +42,6 @@ import picocli.CommandLine;
  * one system (2 hosts), then a second center instance to show that either instance answers for every VM.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StatusApiIT {
 
     private static final Duration OUTCOME_TIMEOUT = Duration.ofSeconds(90);
@@ -59,13 +55,28 @@ class StatusApiIT {
     private final HttpClient http = HttpClient.newHttpClient();
     private EmbeddedSystem system;
     private Operator operator;
-    private String doneMigrationId;
+    private final java.util.concurrent.atomic.AtomicInteger vmCounter = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeAll
     void startSystem(@TempDir Path dataDir) {
         system = EmbeddedSystem.builder().dataDir(dataDir).hosts(2).vmsPerHost(3).suite(Suite.INTL)
                 .defaultDeadline(Duration.ofSeconds(60)).deregisterRetry(Duration.ofSeconds(2)).build().start();
         operator = system.operator();
+    }
+
+    /** A new VM of the calling test's own, bound on {@code hostId}: no test depends on another's VMs. */
+    private String newVm(String hostId) {
+        String vmId = "status-" + vmCounter.incrementAndGet();
+        system.addVm(hostId, vmId, Duration.ofSeconds(60));
+        return vmId;
+    }
+
+    /** Migrates {@code vmId} to {@code destination}, waits for DONE and returns the migration id. */
+    private String migrateToDone(String vmId, String destination) {
+        MigrationRequested request = operator.newRequest(vmId, destination, Optional.empty(), Optional.empty(), "status-it");
+        Optional<MigrationWatcher.Outcome> outcome = operator.sendAndAwait(request, OUTCOME_TIMEOUT, step -> { });
+        assertThat(outcome).map(MigrationWatcher.Outcome::finalStep).contains(MigrationStep.DONE);
+        return request.getMigrationId();
     }
 
     @AfterAll
@@ -76,17 +87,14 @@ class StatusApiIT {
     }
 
     @Test
-    @Order(1)
     void aFinishedMigrationShowsEveryStepAndTheVmItsNewBinding() throws Exception {
-        MigrationRequested request = operator.newRequest("vm-1", "h2", Optional.empty(), Optional.empty(), "status-it");
-        Optional<MigrationWatcher.Outcome> outcome = operator.sendAndAwait(request, OUTCOME_TIMEOUT, step -> { });
-        assertThat(outcome).map(MigrationWatcher.Outcome::finalStep).contains(MigrationStep.DONE);
-        doneMigrationId = request.getMigrationId();
+        String vmId = newVm("h1");
+        String doneMigrationId = migrateToDone(vmId, "h2");
         URI center = system.centerStatusUrl();
 
         Map<String, Object> migration = awaitObject(center, "/migrations/" + doneMigrationId,
                 m -> "DONE".equals(m.get("step")));
-        assertThat(migration).containsEntry("migrationId", doneMigrationId).containsEntry("vmId", "vm-1")
+        assertThat(migration).containsEntry("migrationId", doneMigrationId).containsEntry("vmId", vmId)
                 .containsEntry("sourceHostId", "h1").containsEntry("destinationHostId", "h2")
                 .containsEntry("outcome", "DONE").containsEntry("epoch", 1).containsEntry("reason", null);
         List<String> steps = stepsOf(migration);
@@ -94,8 +102,8 @@ class StatusApiIT {
         assertThat(steps.get(0)).isEqualTo("REQUESTED");
         assertThat(steps.get(steps.size() - 1)).isEqualTo("DONE");
 
-        Map<String, Object> vm = json.readValue(get(center, "/vms/vm-1").body(), OBJECT);
-        VmInventoryEntry binding = operator.bindings().get("vm-1");
+        Map<String, Object> vm = json.readValue(get(center, "/vms/" + vmId).body(), OBJECT);
+        VmInventoryEntry binding = operator.bindings().get(vmId);
         assertThat(vm).containsEntry("hostId", "h2").containsEntry("epoch", 1)
                 .containsEntry("migrationId", doneMigrationId)
                 .containsEntry("keyFingerprint", binding.getBinding().getKeyFingerprint())
@@ -108,17 +116,18 @@ class StatusApiIT {
 
         String table = status(doneMigrationId, "--url", center.toString());
         assertThat(table).contains("migration " + doneMigrationId, "outcome:     DONE", "KEY_INSTALLED", "DEREGISTER_SENT");
-        assertThat(status("--vm", "vm-1", "--url", center.toString())).contains("vm-1", "h2",
+        assertThat(status("--vm", vmId, "--url", center.toString())).contains(vmId, "h2",
                 binding.getBinding().getKeyFingerprint());
         // Without --url, the address recorded in the data dir is used.
-        assertThat(status("--vm", "vm-1", "--data-dir", system.dataDir().toString())).contains("h2");
+        assertThat(status("--vm", vmId, "--data-dir", system.dataDir().toString())).contains("h2");
     }
 
     @Test
-    @Order(2)
     void aStalledMigrationIsListedInFlight() throws Exception {
+        String finished = migrateToDone(newVm("h1"), "h2");
+        String vmId = newVm("h2");
         system.host("h1").stopAgent();
-        MigrationRequested request = operator.newRequest("vm-4", "h1", Optional.empty(), Optional.of(Duration.ofSeconds(60)),
+        MigrationRequested request = operator.newRequest(vmId, "h1", Optional.empty(), Optional.of(Duration.ofSeconds(60)),
                 "status-it");
         var positions = MigrationWatcher.positionsNow(system.clientProperties());
         try {
@@ -130,9 +139,9 @@ class StatusApiIT {
                     assertThat(m).containsEntry("migrationId", request.getMigrationId()).containsEntry("outcome", null);
                     assertThat(m.get("step")).isNotIn("DONE", "ABORTED", "REJECTED");
                 });
-                assertThat(inFlight).noneSatisfy(m -> assertThat(m).containsEntry("migrationId", doneMigrationId));
+                assertThat(inFlight).noneSatisfy(m -> assertThat(m).containsEntry("migrationId", finished));
             });
-            assertThat(status("--in-flight", "--url", center.toString())).contains(request.getMigrationId(), "vm-4", "h2", "h1");
+            assertThat(status("--in-flight", "--url", center.toString())).contains(request.getMigrationId(), vmId, "h2", "h1");
             assertThat(status(request.getMigrationId(), "--url", center.toString())).contains("(in flight)");
         } finally {
             system.host("h1").startAgent();
@@ -144,8 +153,10 @@ class StatusApiIT {
     }
 
     @Test
-    @Order(3)
     void centerAndAgentsExposeTheirCountersToPrometheus() throws Exception {
+        // One migration each way, so each agent has been source and destination since it last started.
+        migrateToDone(newVm("h1"), "h2");
+        migrateToDone(newVm("h2"), "h1");
         String center = get(system.centerStatusUrl(), "/metrics").body();
         assertThat(sample(center, "vmigrate_migrations_total", "outcome=\"DONE\"", "kind=\"migration\"")).isGreaterThanOrEqualTo(2);
         assertThat(sample(center, "vmigrate_migrations_total", "outcome=\"DONE\"", "kind=\"registration\"")).isGreaterThanOrEqualTo(1);
@@ -155,7 +166,7 @@ class StatusApiIT {
         assertThat(center).contains("vmigrate_migrations_in_flight");
         assertThat(center).contains("kafka_stream_");
 
-        // h2 never restarted: destination of vm-1, source of vm-4. h1 restarted (fresh meters), then received vm-4.
+        // h2 was the destination of the first migration, h1 of the second.
         String h2 = get(system.agentMetricsUrl("h2"), "").body();
         assertThat(sample(h2, "vmigrate_agent_commands_total", "type=\"CREATE_TARGET_VM\"", "result=\"CARRIED_OUT\""))
                 .isGreaterThanOrEqualTo(1);
@@ -172,13 +183,13 @@ class StatusApiIT {
     }
 
     @Test
-    @Order(4)
     void eitherOfTwoCenterInstancesAnswersForEveryVm(@TempDir Path secondState) throws Exception {
+        String doneMigrationId = migrateToDone(newVm("h1"), "h2");
         CenterApp first = system.center();
         URI firstUrl = system.centerStatusUrl();
         try (CenterApp second = CenterApp.start(system.additionalCenterConfig(secondState))) {
             URI secondUrl = second.statusUri().orElseThrow();
-            List<String> vms = system.sampleVmIds();
+            List<String> vms = operator.bindings().keySet().stream().sorted().toList();
             // Both instances running, and the VMs' partitions spread over both.
             await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
                 assertThat(first.state()).isEqualTo(KafkaStreams.State.RUNNING);

@@ -21,7 +21,7 @@ import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 
 /** A host as the center sees it: a secure zone that signs replies with its own key, enrolled through host.enrollments. */
-final class TestHost {
+final class SimulatedHost {
 
     final String hostId;
     final CryptoSuite crypto;
@@ -30,7 +30,7 @@ final class TestHost {
     final PrivateKeyHandle agentKey;
     private final EnvelopeSealer sealer;
 
-    TestHost(String hostId, Suite suite, Clock clock) {
+    SimulatedHost(String hostId, Suite suite, Clock clock) {
         this.hostId = hostId;
         this.crypto = CryptoSuites.get(suite);
         this.secureZoneSigningKey = crypto.generateSigningKey();
