@@ -52,23 +52,20 @@ final class CommandActions {
         this.replies = replies;
     }
 
+    /** Exhaustive over every message type, so a new type does not compile until the agent knows what to do with it. */
     HandlingResult dispatch(Command command) throws IOException {
-        switch (command.envelope().getMessageType()) {
-            case CREATE_TARGET_VM:
-                return createTarget(command);
-            case MIGRATE_OUT:
-                return migrateOut(command);
-            case DELIVER_VM_KEY:
-                return deliverVmKey(command);
-            case FORWARDED_VM_ATTESTATION:
-                return forwardedAttestation(command);
-            case DEREGISTER_VM:
-                return deregister(command);
-            case ABORT_MIGRATION:
-                return abort(command);
-            default:
+        return switch (command.envelope().getMessageType()) {
+            case CREATE_TARGET_VM -> createTarget(command);
+            case MIGRATE_OUT -> migrateOut(command);
+            case DELIVER_VM_KEY -> deliverVmKey(command);
+            case FORWARDED_VM_ATTESTATION -> forwardedAttestation(command);
+            case DEREGISTER_VM -> deregister(command);
+            case ABORT_MIGRATION -> abort(command);
+            // Replies never reach a command topic's handler: the decoder dead-letters them first.
+            case TARGET_VM_CREATED, KEY_INSTALL_REPLY, VM_ATTESTATION, MIGRATION_COMPLETED, VM_DEREGISTERED,
+                    ABORT_ACKNOWLEDGED, COMMAND_REFUSED ->
                 throw new IllegalStateException("not a command: " + command.envelope().getMessageType());
-        }
+        };
     }
 
     private HandlingResult createTarget(Command command) throws IOException {
