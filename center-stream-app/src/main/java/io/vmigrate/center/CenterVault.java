@@ -155,15 +155,6 @@ public final class CenterVault implements AutoCloseable {
         }
     }
 
-    /**
-     * The plaintext PKCS#8 of a vaulted VM key, for forensic checks (and tests that scan topics for
-     * it). Every caller is visible through the {@link SecretKeyAccess} it must pass; the workflow never calls it.
-     */
-    public SecretBytes exportVmPrivateKey(VaultedVmKey vaulted, SecretKeyAccess access) {
-        Objects.requireNonNull(access, "exporting a VM private key requires a SecretKeyAccess");
-        return decrypt(vaulted);
-    }
-
     /** Decrypts under the KEK and checks that the private key belongs to the recorded public key. */
     private SecretBytes decrypt(VaultedVmKey vaulted) {
         byte[] plaintext;

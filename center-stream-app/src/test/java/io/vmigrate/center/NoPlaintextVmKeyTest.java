@@ -1,13 +1,15 @@
 package io.vmigrate.center;
 
-import io.vmigrate.common.testing.SecretScan;
 import static io.vmigrate.common.testing.SecretScan.indexOf;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmigrate.common.testing.SecretScan;
 
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.center.MigrationState;
 import io.vmigrate.schema.center.VaultedVmKey;
 import io.vmigrate.schema.command.DeliverVmKey;
+import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
@@ -17,7 +19,9 @@ import io.vmigrate.schema.reply.KeyInstallReply;
 import io.vmigrate.schema.reply.MigrationCompleted;
 import io.vmigrate.schema.reply.TargetVmCreated;
 import io.vmigrate.schema.reply.VmAttestation;
+import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.schema.serde.SerdeFactory;
+import io.vmigrate.schema.serde.SingleObjectCodec;
 import io.vmigrate.schema.serde.WireFormat;
 import io.vmigrate.trust.SecretKeyAccess;
 import io.vmigrate.trust.Suite;
@@ -25,6 +29,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +38,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Rule 5: no VM private key in plaintext in any store, changelog or output topic of the center. */
 class NoPlaintextVmKeyTest {
+
+    private static final SingleObjectCodec<DeliverVmKey> DELIVERIES = SingleObjectCodec.of(DeliverVmKey.class);
 
     @TempDir
     Path dir;
@@ -64,14 +71,20 @@ class NoPlaintextVmKeyTest {
             center.commands("h1");
             center.commands("h2");
 
+            // The keys as their destinations' secure zones see them: unwrapped from the deliveries they got.
+            Map<String, SimulatedHost> hosts = Map.of("h1", h1, "h2", h2);
             List<byte[]> secrets = new ArrayList<>();
-            for (VaultedVmKey key : minted) {
-                assertThat(key).isNotNull();
-                byte[] pkcs8 = center.vault.exportVmPrivateKey(key, SecretKeyAccess.insecureSecretAccess())
-                        .toByteArray(SecretKeyAccess.insecureSecretAccess());
-                secrets.add(pkcs8);
-                secrets.add(SecretScan.privateValueOfPkcs8(pkcs8));
+            for (SignedEnvelope command : center.allCommands) {
+                if (command.getMessageType() == MessageType.DELIVER_VM_KEY) {
+                    DeliverVmKey delivered = DELIVERIES.decode(ByteBuffers.toArray(command.getBody()));
+                    byte[] pkcs8 = hosts.get(command.getHostId()).unwrap(delivered)
+                            .toByteArray(SecretKeyAccess.insecureSecretAccess());
+                    secrets.add(pkcs8);
+                    secrets.add(SecretScan.privateValueOfPkcs8(pkcs8));
+                }
             }
+            assertThat(minted).doesNotContainNull();
+            assertThat(secrets).as("the epoch-0 and epoch-1 keys").hasSize(4);
 
             List<byte[]> haystack = new ArrayList<>();
             SerdeFactory serdes = WireFormat.DEFAULT.serdeFactory();

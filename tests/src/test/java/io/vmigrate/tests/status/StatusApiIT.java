@@ -218,6 +218,15 @@ class StatusApiIT {
                 });
             }
         }
+        // Leave the system as every other test expects it, whatever runs next: the first instance alone,
+        // running, owning every partition and answering.
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            assertThat(first.state()).isEqualTo(KafkaStreams.State.RUNNING);
+            assertThat(get(firstUrl, "/vms/no-such-vm").statusCode()).isEqualTo(404);
+            for (String vm : operator.bindings().keySet()) {
+                assertThat(get(firstUrl, "/vms/" + vm).statusCode()).as("%s after the second instance left", vm).isEqualTo(200);
+            }
+        });
     }
 
     // ---- helpers
