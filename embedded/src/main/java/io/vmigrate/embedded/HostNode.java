@@ -39,7 +39,7 @@ public final class HostNode implements AutoCloseable {
         this.hostId = Objects.requireNonNull(hostId);
         this.secureZoneConfig = new SecureZoneConfig(secureZoneSettings);
         this.agentConfig = new HostAgentConfig(agentSettings);
-        this.hypervisor = agentConfig.hypervisorBackend().create(agentConfig, CryptoSuites.get(agentConfig.suite()).digest());
+        this.hypervisor = agentConfig.hypervisorBackend().create(agentConfig.hypervisorSettings(), CryptoSuites.get(agentConfig.suite()).digest());
     }
 
     /** A host of the embedded system: secure zone and agent settings under {@code hostDir}, passwords from {@code secrets}. */

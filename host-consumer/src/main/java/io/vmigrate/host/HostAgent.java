@@ -110,7 +110,7 @@ public final class HostAgent implements AutoCloseable {
     /** The production wiring: the configured hypervisor backend and the secure zone at the configured socket. */
     public static HostAgent create(HostAgentConfig config) {
         CryptoSuite suite = CryptoSuites.get(config.suite());
-        HypervisorPort hypervisor = config.hypervisorBackend().create(config, suite.digest());
+        HypervisorPort hypervisor = config.hypervisorBackend().create(config.hypervisorSettings(), suite.digest());
         return new HostAgent(config, hypervisor,
                 signer -> SecureZoneClient.connectingOnFirstCall(config.secureZoneSocket(), config.hostId(), signer, suite),
                 Clock.systemUTC());

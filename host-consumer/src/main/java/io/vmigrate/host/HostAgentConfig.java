@@ -4,6 +4,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import io.vmigrate.host.hypervisor.HypervisorBackend;
+import io.vmigrate.host.hypervisor.HypervisorSettings;
 import io.vmigrate.schema.config.ConfigValidators;
 import io.vmigrate.schema.serde.WireFormat;
 import io.vmigrate.schema.topic.Topics;
@@ -151,6 +152,13 @@ public final class HostAgentConfig extends AbstractConfig {
 
     public HypervisorBackend hypervisorBackend() {
         return HypervisorBackend.parse(getString(HYPERVISOR_BACKEND));
+    }
+
+    /** What the configured hypervisor backend is built from. */
+    public HypervisorSettings hypervisorSettings() {
+        Map<String, String> hypervisor = new HashMap<>();
+        originalsWithPrefix("vmigrate.hypervisor.", false).forEach((key, value) -> hypervisor.put(key, String.valueOf(value)));
+        return new HypervisorSettings(hostId(), hypervisorRoot(), hypervisor);
     }
 
     public Path hypervisorRoot() {

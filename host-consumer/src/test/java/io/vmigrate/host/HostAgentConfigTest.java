@@ -75,7 +75,7 @@ class HostAgentConfigTest {
     void theHypervisorIsTheFileBackendUnlessConfiguredOtherwise() {
         var config = new HostAgentConfig(valid());
         assertThat(config.hypervisorBackend()).isEqualTo(HypervisorBackend.FILE);
-        assertThat(config.hypervisorBackend().create(config, CryptoSuites.get(Suite.INTL).digest()))
+        assertThat(config.hypervisorBackend().create(config.hypervisorSettings(), CryptoSuites.get(Suite.INTL).digest()))
                 .isInstanceOfSatisfying(FileHypervisor.class,
                         file -> assertThat(file.hostDirectory()).isEqualTo(Path.of("/tmp/hypervisor").resolve("h1")));
     }

@@ -1,6 +1,5 @@
 package io.vmigrate.host.hypervisor;
 
-import io.vmigrate.host.HostAgentConfig;
 import io.vmigrate.trust.Digest;
 import java.util.Arrays;
 import java.util.List;
@@ -8,22 +7,22 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * The hypervisors a host agent can drive, chosen by {@link HostAgentConfig#HYPERVISOR_BACKEND}. Each
- * builds its {@link HypervisorPort} from the agent's configuration; the agent knows only the port,
- * so another backend (libvirt, say) is one more constant here.
+ * The hypervisors a host agent can drive, chosen by {@code vmigrate.hypervisor.backend}. Each builds
+ * its {@link HypervisorPort} from {@link HypervisorSettings}; the agent knows only the port, so another
+ * backend (libvirt, say) is one more constant here.
  */
 public enum HypervisorBackend {
 
-    /** VMs as folders under {@link HostAgentConfig#HYPERVISOR_ROOT}, one folder per host. */
+    /** VMs as folders under {@code vmigrate.hypervisor.root}, one folder per host. */
     FILE {
         @Override
-        public HypervisorPort create(HostAgentConfig config, Digest digest) {
-            return new FileHypervisor(config.hypervisorRoot(), config.hostId(), digest);
+        public HypervisorPort create(HypervisorSettings settings, Digest digest) {
+            return new FileHypervisor(settings.root(), settings.hostId(), digest);
         }
     };
 
     /** The hypervisor of this backend for the configured host. */
-    public abstract HypervisorPort create(HostAgentConfig config, Digest digest);
+    public abstract HypervisorPort create(HypervisorSettings settings, Digest digest);
 
     /** The name that selects this backend in the configuration. */
     public String configValue() {
