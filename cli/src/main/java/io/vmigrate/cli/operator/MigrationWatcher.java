@@ -2,7 +2,6 @@ package io.vmigrate.cli.operator;
 
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.common.MigrationStep;
-import io.vmigrate.schema.request.MigrationRejected;
 import io.vmigrate.schema.topic.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +18,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Follows migrations through {@code migration.audit} and {@code migration.rejections} from positions
+ * Follows migrations through {@code migration.audit} from positions
  * recorded before the requests were sent, until each ends (DONE, ABORTED or REJECTED). Steps of
  * migrations not being awaited are kept, so several migrations can be awaited one after another.
  * Not thread-safe: one thread uses a watcher.
@@ -49,11 +48,13 @@ public final class MigrationWatcher implements AutoCloseable {
         from.forEach(consumer::seek);
     }
 
-    /** Records where both topics end now; call before sending requests so nothing is missed. */
+    /**
+     * Records where the audit ends now; call before sending requests so nothing is missed. The audit
+     * alone tells every step, a rejection included (the center audits REQUESTED then REJECTED), so the
+     * timeline shows each step once, in the center's order.
+     */
     public static Map<TopicPartition, Long> positionsNow(Map<String, Object> client) {
-        Map<TopicPartition, Long> from = new HashMap<>(TopicSnapshot.endOffsets(client, Topics.MIGRATION_AUDIT));
-        from.putAll(TopicSnapshot.endOffsets(client, Topics.MIGRATION_REJECTIONS));
-        return from;
+        return new HashMap<>(TopicSnapshot.endOffsets(client, Topics.MIGRATION_AUDIT));
     }
 
     public static MigrationWatcher from(Map<String, Object> client, Topics topics, Map<TopicPartition, Long> positions) {
@@ -86,15 +87,6 @@ public final class MigrationWatcher implements AutoCloseable {
     }
 
     private void observe(ConsumerRecord<String, byte[]> record) {
-        if (record.topic().equals(Topics.MIGRATION_REJECTIONS)) {
-            MigrationRejected rejected = topics.migrationRejections().valueSerde().deserializer()
-                    .deserialize(record.topic(), record.value());
-            Step step = new Step(MigrationStep.REJECTED, rejected.getRejectedAt(), rejected.getReason() + ": " + rejected.getDetail());
-            List<Step> all = steps.computeIfAbsent(rejected.getMigrationId(), id -> new ArrayList<>());
-            all.add(step);
-            ended.put(rejected.getMigrationId(), new Outcome(MigrationStep.REJECTED, List.copyOf(all), step.detail()));
-            return;
-        }
         if (record.key() == null) {
             return;
         }
