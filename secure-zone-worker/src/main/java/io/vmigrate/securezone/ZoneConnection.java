@@ -2,10 +2,10 @@ package io.vmigrate.securezone;
 
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.securezone.SecureZoneRequest;
-import io.vmigrate.schema.securezone.SecureZoneResponse;
 import io.vmigrate.schema.securezone.SessionChallenge;
 import io.vmigrate.schema.serde.SingleObjectCodec;
 import io.vmigrate.securezone.protocol.Frames;
+import io.vmigrate.securezone.protocol.SessionFrames;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,9 +26,6 @@ final class ZoneConnection implements Runnable {
     static final int CHALLENGE_BYTES = 32;
 
     private static final Logger LOG = LoggerFactory.getLogger(ZoneConnection.class);
-    private static final SingleObjectCodec<SessionChallenge> CHALLENGES = SingleObjectCodec.of(SessionChallenge.class);
-    private static final SingleObjectCodec<SecureZoneRequest> REQUESTS = SingleObjectCodec.of(SecureZoneRequest.class);
-    private static final SingleObjectCodec<SecureZoneResponse> RESPONSES = SingleObjectCodec.of(SecureZoneResponse.class);
 
     private final SocketChannel channel;
     private final SecureZone zone;
@@ -49,7 +46,7 @@ final class ZoneConnection implements Runnable {
         try (channel) {
             byte[] challenge = new byte[CHALLENGE_BYTES];
             random.nextBytes(challenge);
-            Frames.write(channel, CHALLENGES.encode(SessionChallenge.newBuilder()
+            Frames.write(channel, SessionFrames.CHALLENGES.encode(SessionChallenge.newBuilder()
                     .setChallenge(ByteBuffer.wrap(challenge)).setHostId(zone.hostId()).setProvisioned(zone.provisioned())
                     .build()));
             LOG.debug("{}: opened", name);
@@ -71,20 +68,20 @@ final class ZoneConnection implements Runnable {
             byte[] frame = Frames.read(channel);
             SecureZoneRequest request;
             try {
-                request = REQUESTS.decode(frame);
+                request = SessionFrames.REQUESTS.decode(frame);
             } catch (SingleObjectCodec.CodecException e) {
                 LOG.warn("{}: closing: frame is not a SecureZoneRequest: {}", name, e.getMessage());
                 return;
             }
             if (request.getSequence() != expected) {
                 LOG.warn("{}: closing: request sequence {} where {} was due", name, request.getSequence(), expected);
-                Frames.write(channel, RESPONSES.encode(ZoneResponses.refused(request.getSequence(),
+                Frames.write(channel, SessionFrames.RESPONSES.encode(ZoneResponses.refused(request.getSequence(),
                         RefusalReason.AGENT_NOT_AUTHENTICATED, "sequence " + request.getSequence() + " where " + expected
                                 + " was due; connection closed").build()));
                 return;
             }
             expected++;
-            Frames.write(channel, RESPONSES.encode(zone.handle(challenge, request)));
+            Frames.write(channel, SessionFrames.RESPONSES.encode(zone.handle(challenge, request)));
         }
     }
 

@@ -1,13 +1,10 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.securezone.protocol.SessionFrames;
 import io.vmigrate.schema.securezone.SecureZoneRequest;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
 import io.vmigrate.schema.securezone.SessionChallenge;
-import io.vmigrate.schema.serde.SingleObjectCodec;
-import io.vmigrate.securezone.protocol.Frames;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
@@ -17,28 +14,16 @@ import java.nio.file.Path;
  */
 final class RawZoneConnection implements AutoCloseable {
 
-    private static final SingleObjectCodec<SessionChallenge> CHALLENGES = SingleObjectCodec.of(SessionChallenge.class);
-    private static final SingleObjectCodec<SecureZoneRequest> REQUESTS = SingleObjectCodec.of(SecureZoneRequest.class);
-    private static final SingleObjectCodec<SecureZoneResponse> RESPONSES = SingleObjectCodec.of(SecureZoneResponse.class);
-
     private final SocketChannel channel;
     private final SessionChallenge challenge;
 
-    private RawZoneConnection(SocketChannel channel, SessionChallenge challenge) {
-        this.channel = channel;
-        this.challenge = challenge;
+    private RawZoneConnection(SessionFrames.Session session) {
+        this.channel = session.channel();
+        this.challenge = session.challenge();
     }
 
     static RawZoneConnection open(Path socket) throws IOException {
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            SessionChallenge challenge = decode(CHALLENGES, Frames.read(channel));
-            return new RawZoneConnection(channel, challenge);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        return new RawZoneConnection(SessionFrames.open(socket));
     }
 
     SessionChallenge challenge() {
@@ -46,13 +31,12 @@ final class RawZoneConnection implements AutoCloseable {
     }
 
     SecureZoneResponse exchange(SecureZoneRequest request) throws IOException {
-        return exchangeRaw(REQUESTS.encode(request));
+        return exchangeRaw(SessionFrames.REQUESTS.encode(request));
     }
 
     /** Sends any frame bytes and reads one response. */
     SecureZoneResponse exchangeRaw(byte[] frame) throws IOException {
-        Frames.write(channel, frame);
-        return decode(RESPONSES, Frames.read(channel));
+        return SessionFrames.exchange(channel, frame);
     }
 
     /** Writes bytes as they are, without framing, e.g. an oversize length header. */
@@ -65,7 +49,7 @@ final class RawZoneConnection implements AutoCloseable {
 
     /** Reads one response frame. */
     SecureZoneResponse readResponse() throws IOException {
-        return decode(RESPONSES, Frames.read(channel));
+        return SessionFrames.readResponse(channel);
     }
 
     boolean isOpen() {
@@ -75,14 +59,5 @@ final class RawZoneConnection implements AutoCloseable {
     @Override
     public void close() throws IOException {
         channel.close();
-    }
-
-    private static <T extends org.apache.avro.specific.SpecificRecord> T decode(SingleObjectCodec<T> codec, byte[] frame)
-            throws IOException {
-        try {
-            return codec.decode(frame);
-        } catch (SingleObjectCodec.CodecException e) {
-            throw new IOException("secure zone sent an undecodable frame: " + e.getMessage(), e);
-        }
     }
 }
