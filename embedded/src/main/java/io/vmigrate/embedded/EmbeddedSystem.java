@@ -209,20 +209,7 @@ public final class EmbeddedSystem implements AutoCloseable {
 
     /** Waits until each VM has a binding on {@code vm.inventory}. */
     public Map<String, VmInventoryEntry> awaitBindings(List<String> vmIds, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Operator operator = operator();
-        while (true) {
-            Map<String, VmInventoryEntry> bindings = operator.bindings();
-            if (bindings.keySet().containsAll(vmIds)) {
-                return bindings;
-            }
-            if (System.nanoTime() > deadline) {
-                List<String> missing = new ArrayList<>(vmIds);
-                missing.removeAll(bindings.keySet());
-                throw new IllegalStateException("VMs without a binding after " + timeout + ": " + missing);
-            }
-            pause();
-        }
+        return operator().awaitBindings(vmIds, timeout);
     }
 
     @Override
@@ -271,15 +258,6 @@ public final class EmbeddedSystem implements AutoCloseable {
     private HostNode newHost(String hostId, Path dataDir, Path hypervisorRoot, SystemSecrets secrets) throws IOException {
         return HostNode.create(hostId, dataDir.resolve("hosts").resolve(hostId), hypervisorRoot, bootstrapServers,
                 settings.suite, settings.replicationFactor, centerPublicKeyFile(dataDir), secrets);
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 
     /** Settings of an embedded system. */

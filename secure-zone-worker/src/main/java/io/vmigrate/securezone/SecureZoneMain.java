@@ -2,20 +2,41 @@ package io.vmigrate.securezone;
 
 import io.vmigrate.common.main.MainSettings;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Runs one host's secure zone: {@code SecureZoneMain [config.properties]}. Every setting may also
+ * Runs one host's secure zone: {@code SecureZoneMain [config.properties]}; or, with
+ * {@code --installed-keys [config.properties]}, lists the VM keys its vTCM store holds (VM, epoch,
+ * fingerprint, delivering migration) without unsealing any, for an operator or responder. Every setting may also
  * come from the environment, named by upper-casing the key and replacing dots with underscores
  * (e.g. {@code VMIGRATE_SECURE_ZONE_SEALING_PASSWORD}), which wins over the file, so the sealing
  * password need not be written down.
  */
 public final class SecureZoneMain {
 
+    static final String INSTALLED_KEYS = "--installed-keys";
+
     private SecureZoneMain() {}
 
+    /** One line per installed VM key: metadata only, nothing is unsealed and no password is needed. */
+    static void listInstalledKeys(Path stateDir, PrintWriter out) throws IOException {
+        out.printf("%-24s %6s  %-32s  %s%n", "VM", "EPOCH", "KEY FINGERPRINT", "MIGRATION");
+        for (InstalledVmKey key : VtcmStore.listInstalled(stateDir)) {
+            out.printf("%-24s %6d  %-32s  %s%n", key.vmId(), key.epoch(), key.keyFingerprint(), key.migrationId());
+        }
+        out.flush();
+    }
+
     public static void main(String[] args) throws IOException, InterruptedException {
+        if (args.length > 0 && args[0].equals(INSTALLED_KEYS)) {
+            Path file = args.length > 1 ? Path.of(args[1]) : null;
+            SecureZoneConfig config = new SecureZoneConfig(settings(file, System.getenv()));
+            listInstalledKeys(config.stateDir(), new PrintWriter(System.out, true, StandardCharsets.UTF_8));
+            return;
+        }
         Path file = MainSettings.fileArgument(args);
         SecureZoneServer server = new SecureZoneServer(new SecureZoneConfig(settings(file, System.getenv()))).start();
         MainSettings.closeOnShutdown("secure-zone", server::close);

@@ -32,4 +32,17 @@ class SecureZoneMainTest {
         assertThat(config.allowedClockSkew().toSeconds()).isEqualTo(30);
         assertThat(config.maxConnections()).isEqualTo(4);
     }
+
+    @Test
+    void listsTheInstalledKeysOfAZoneWithoutItsPassword() throws Exception {
+        try (var zone = ZoneFixture.provisioned(dir, io.vmigrate.trust.Suite.INTL)) {
+            var vmKey = zone.crypto.generateSigningKey();
+            zone.client().installVmKey(io.vmigrate.schema.testing.TestCenter.encode(
+                    zone.center.deliverVmKey("register:vm1", "vm1", ZoneFixture.HOST, 0, vmKey, zone.encapsulationKey())));
+            var out = new java.io.StringWriter();
+            SecureZoneMain.listInstalledKeys(zone.stateDir(), new java.io.PrintWriter(out));
+            assertThat(out.toString()).contains("vm1", vmKey.keyId().toString(), "register:vm1");
+            assertThat(out.toString().lines()).hasSize(2);
+        }
+    }
 }

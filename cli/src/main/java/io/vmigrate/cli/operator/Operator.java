@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -43,6 +44,28 @@ public final class Operator {
                 vms.put(vmId, entry);
             }
         });
+        return vms;
+    }
+
+    /**
+     * Waits until each VM has a binding on {@code vm.inventory} and returns every binding seen.
+     *
+     * @throws IllegalStateException naming the VMs still without a binding when {@code timeout} passes
+     */
+    public Map<String, VmInventoryEntry> awaitBindings(List<String> vmIds, Duration timeout) {
+        Map<String, VmInventoryEntry> vms = new TreeMap<>();
+        boolean all = TopicSnapshot.readUntil(client, topics.vmInventory(), (vmId, entry) -> {
+            if (entry == null) {
+                vms.remove(vmId);
+            } else {
+                vms.put(vmId, entry);
+            }
+        }, () -> vms.keySet().containsAll(vmIds), timeout);
+        if (!all) {
+            List<String> missing = new java.util.ArrayList<>(vmIds);
+            missing.removeAll(vms.keySet());
+            throw new IllegalStateException("VMs without a binding after " + timeout + ": " + missing);
+        }
         return vms;
     }
 

@@ -43,6 +43,30 @@ public final class TopicSnapshot {
         }
     }
 
+    /**
+     * Reads the topic from its beginning and goes on reading what arrives until {@code done} holds
+     * (checked after each batch) or {@code timeout} passes; true if it held. The consumer's poll is the wait.
+     */
+    public static <K, V> boolean readUntil(Map<String, Object> client, Topic<K, V> topic, BiConsumer<K, V> sink,
+            java.util.function.BooleanSupplier done, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (var consumer = new KafkaConsumer<>(consumerProperties(client),
+                topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
+            List<TopicPartition> partitions = partitionsOf(consumer, topic.name());
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            while (!done.getAsBoolean()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                consumer.poll(Duration.ofNanos(Math.min(left, Duration.ofMillis(500).toNanos())))
+                        .forEach(record -> sink.accept(record.key(), record.value()));
+            }
+            return true;
+        }
+    }
+
     /** The current end offsets of a topic, to follow only what is written after this moment. */
     public static Map<TopicPartition, Long> endOffsets(Map<String, Object> client, String topic) {
         try (var consumer = new KafkaConsumer<>(consumerProperties(client),
