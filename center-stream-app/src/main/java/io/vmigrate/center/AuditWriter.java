@@ -1,5 +1,6 @@
 package io.vmigrate.center;
 
+import io.vmigrate.schema.keys.WireEnums;
 import io.vmigrate.center.workflow.AuditNote;
 import io.vmigrate.center.workflow.Effect;
 import io.vmigrate.schema.audit.AuditSigningInput;
@@ -7,7 +8,6 @@ import io.vmigrate.schema.workflow.MigrationSteps;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.center.MigrationState;
 import io.vmigrate.schema.common.MigrationStep;
-import io.vmigrate.schema.common.Suite;
 import io.vmigrate.trust.Digest;
 import io.vmigrate.trust.Signer;
 import java.nio.ByteBuffer;
@@ -78,7 +78,7 @@ final class AuditWriter {
                 .setReason(note.reason())
                 .setDetail(note.detail())
                 .setPreviousHash(state.getLastAuditHash().duplicate())
-                .setSuite(Suite.valueOf(signer.suite().name()))
+                .setSuite(WireEnums.toWire(signer.suite()))
                 .setSignerKeyId(signer.keyId().toString())
                 .setSignature(ByteBuffer.allocate(0))
                 .build();

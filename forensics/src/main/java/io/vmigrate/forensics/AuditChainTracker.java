@@ -1,12 +1,13 @@
 package io.vmigrate.forensics;
 
+import io.vmigrate.schema.keys.WireEnums;
+import io.vmigrate.schema.common.WireSuite;
 import io.vmigrate.schema.audit.AuditSigningInput;
 import io.vmigrate.schema.audit.AuditChain;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.Digest;
-import io.vmigrate.trust.Suite;
 import io.vmigrate.trust.Verifier;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,8 +48,8 @@ public final class AuditChainTracker {
         this.anchorOnFirst = anchorOnFirst;
     }
 
-    private static Digest digestOf(io.vmigrate.schema.common.Suite suite) {
-        return CryptoSuites.get(Suite.valueOf(suite.name())).digest();
+    private static Digest digestOf(WireSuite suite) {
+        return CryptoSuites.get(WireEnums.fromWire(suite)).digest();
     }
 
     /** Checks {@code record} against what came before it in its migration; empty when it is sound. */

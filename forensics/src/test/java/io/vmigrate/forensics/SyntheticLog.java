@@ -131,7 +131,7 @@ final class SyntheticLog implements LogSource {
                     .setRecordedAt(at(second)).setVmId(vmId).setSourceHostId(source).setDestinationHostId(destination)
                     .setEpoch(keyed ? epoch + 1 : null).setKeyFingerprint(keyed ? fingerprint : null)
                     .setPreviousHash(ByteBuffer.wrap(previousHash))
-                    .setSuite(io.vmigrate.schema.common.Suite.INTL).setSignerKeyId(center.signer().keyId().toString())
+                    .setSuite(io.vmigrate.schema.common.WireSuite.INTL).setSignerKeyId(center.signer().keyId().toString())
                     .setSignature(ByteBuffer.allocate(0)).build();
             record.setSignature(ByteBuffer.wrap(center.signer().sign(AuditSigningInput.of(record),
                     AuditSigningInput.contextOf(record)).toBytes()));

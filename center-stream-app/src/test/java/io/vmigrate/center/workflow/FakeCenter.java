@@ -1,11 +1,11 @@
 package io.vmigrate.center.workflow;
 
+import io.vmigrate.schema.common.WireSuite;
+import io.vmigrate.schema.common.WireKeyPurpose;
 import io.vmigrate.schema.center.MigrationState;
 import io.vmigrate.schema.center.VaultedVmKey;
-import io.vmigrate.schema.common.KeyPurpose;
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.PublicKeyRecord;
-import io.vmigrate.schema.common.Suite;
 import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
@@ -59,7 +59,7 @@ final class FakeCenter {
             return Optional.empty();
         }
         String fingerprint = "fp-" + vmId + "-" + epoch + "-" + ++mints;
-        PublicKeyRecord publicKey = PublicKeyRecord.newBuilder().setSuite(Suite.INTL).setPurpose(KeyPurpose.SIGNING)
+        PublicKeyRecord publicKey = PublicKeyRecord.newBuilder().setSuite(WireSuite.INTL).setPurpose(WireKeyPurpose.SIGNING)
                 .setKeyId(fingerprint).setSpki(bytes("spki " + fingerprint)).build();
         VaultedVmKey vaulted = VaultedVmKey.newBuilder().setVmId(vmId).setEpoch(epoch).setHostId(hostId)
                 .setVmPublicKey(publicKey).setWrappedPrivateKey(bytes("kek " + fingerprint)).setCreatedAt(at).build();

@@ -1,11 +1,13 @@
 package io.vmigrate.schema.keys;
 
-import io.vmigrate.schema.common.KeyPurpose;
-import io.vmigrate.schema.common.Suite;
+import io.vmigrate.schema.common.WireKeyPurpose;
+import io.vmigrate.schema.common.WireSuite;
+import io.vmigrate.trust.KeyPurpose;
+import io.vmigrate.trust.Suite;
 
 /**
- * The one mapping between the crypto API's {@link io.vmigrate.trust.Suite} and
- * {@link io.vmigrate.trust.KeyPurpose} and their wire forms in the Avro contract. Every switch is
+ * The one mapping between the crypto API's {@link Suite} and {@link KeyPurpose} and their wire forms
+ * in the Avro contract, {@link WireSuite} and {@link WireKeyPurpose}. Every switch is
  * exhaustive without a default, so a suite or purpose added on one side does not compile until it is
  * mapped here: it can never fall into another suite's branch.
  */
@@ -13,31 +15,31 @@ public final class WireEnums {
 
     private WireEnums() {}
 
-    public static Suite toWire(io.vmigrate.trust.Suite suite) {
+    public static WireSuite toWire(Suite suite) {
+        return switch (suite) {
+            case GM -> WireSuite.GM;
+            case INTL -> WireSuite.INTL;
+        };
+    }
+
+    public static Suite fromWire(WireSuite suite) {
         return switch (suite) {
             case GM -> Suite.GM;
             case INTL -> Suite.INTL;
         };
     }
 
-    public static io.vmigrate.trust.Suite fromWire(Suite suite) {
-        return switch (suite) {
-            case GM -> io.vmigrate.trust.Suite.GM;
-            case INTL -> io.vmigrate.trust.Suite.INTL;
+    public static WireKeyPurpose toWire(KeyPurpose purpose) {
+        return switch (purpose) {
+            case SIGNING -> WireKeyPurpose.SIGNING;
+            case KEY_ENCAPSULATION -> WireKeyPurpose.KEY_ENCAPSULATION;
         };
     }
 
-    public static KeyPurpose toWire(io.vmigrate.trust.KeyPurpose purpose) {
+    public static KeyPurpose fromWire(WireKeyPurpose purpose) {
         return switch (purpose) {
             case SIGNING -> KeyPurpose.SIGNING;
             case KEY_ENCAPSULATION -> KeyPurpose.KEY_ENCAPSULATION;
-        };
-    }
-
-    public static io.vmigrate.trust.KeyPurpose fromWire(KeyPurpose purpose) {
-        return switch (purpose) {
-            case SIGNING -> io.vmigrate.trust.KeyPurpose.SIGNING;
-            case KEY_ENCAPSULATION -> io.vmigrate.trust.KeyPurpose.KEY_ENCAPSULATION;
         };
     }
 }

@@ -14,7 +14,7 @@ class WireEnumsTest {
             assertThat(WireEnums.toWire(suite).name()).isEqualTo(suite.name());
             assertThat(WireEnums.fromWire(WireEnums.toWire(suite))).isEqualTo(suite);
         }
-        assertThat(io.vmigrate.schema.common.Suite.values()).hasSameSizeAs(Suite.values());
+        assertThat(io.vmigrate.schema.common.WireSuite.values()).hasSameSizeAs(Suite.values());
     }
 
     @Test
@@ -23,6 +23,6 @@ class WireEnumsTest {
             assertThat(WireEnums.toWire(purpose).name()).isEqualTo(purpose.name());
             assertThat(WireEnums.fromWire(WireEnums.toWire(purpose))).isEqualTo(purpose);
         }
-        assertThat(io.vmigrate.schema.common.KeyPurpose.values()).hasSameSizeAs(KeyPurpose.values());
+        assertThat(io.vmigrate.schema.common.WireKeyPurpose.values()).hasSameSizeAs(KeyPurpose.values());
     }
 }

@@ -68,6 +68,33 @@ class SingleObjectCodecTest {
     }
 
     @Test
+    void decodesAnEnvelopeWrittenBeforeTheSuiteEnumWasRenamed() throws Exception {
+        // v1 named the enum io.vmigrate.schema.common.Suite; the current WireSuite lists it as an alias.
+        Schema v1;
+        try (InputStream in = getClass().getClassLoader()
+                .getResourceAsStream("avro-history/io.vmigrate.schema.envelope.SignedEnvelope/v1.avsc")) {
+            v1 = new Schema.Parser().parse(in);
+        }
+        assertThat(v1.getField("suite").schema().getFullName()).isEqualTo("io.vmigrate.schema.common.Suite");
+        var crypto = io.vmigrate.trust.CryptoSuites.get(io.vmigrate.trust.Suite.GM);
+        var envelope = new io.vmigrate.schema.envelope.EnvelopeSealer(crypto.signer(crypto.generateSigningKey()),
+                java.time.Clock.systemUTC(), java.time.Duration.ofMinutes(1))
+                .seal(io.vmigrate.schema.envelope.Addressing.of("m1", "vm1", "h1", 3), io.vmigrate.schema.command.DeregisterVm
+                        .newBuilder().setMigrationId("m1").setVmId("vm1").setEpoch(3).setRetiredKeyFingerprint("f").build());
+        GenericData withTimes = new GenericData();
+        withTimes.addLogicalTypeConversion(new org.apache.avro.data.TimeConversions.TimestampMillisConversion());
+        GenericRecord old = (GenericRecord) withTimes.deepCopy(v1, envelope);
+        ByteBuffer written = new BinaryMessageEncoder<GenericRecord>(withTimes, v1).encode(old);
+        byte[] bytes = new byte[written.remaining()];
+        written.get(bytes);
+
+        var decoded = SingleObjectCodec.of(io.vmigrate.schema.envelope.SignedEnvelope.class).decode(bytes);
+
+        assertThat(decoded).isEqualTo(envelope);
+        assertThat(decoded.getSuite()).isEqualTo(io.vmigrate.schema.common.WireSuite.GM);
+    }
+
+    @Test
     void refusesAnUnknownFingerprint() {
         byte[] bytes = SingleObjectCodec.of(MigrationRequested.class).encode(request());
         bytes[5] ^= 0x01;
