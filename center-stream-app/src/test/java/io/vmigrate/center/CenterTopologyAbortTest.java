@@ -17,6 +17,8 @@ import io.vmigrate.schema.reply.MigrationCompleted;
 import io.vmigrate.schema.reply.TargetVmCreated;
 import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.Suite;
+import io.vmigrate.schema.reply.AbortAcknowledged;
+import io.vmigrate.schema.envelope.OpenedEnvelope;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,6 +50,57 @@ class CenterTopologyAbortTest {
         AuditChain.verify(trail, center.centerVerifier, CryptoSuites.get(center.suite).digest());
     }
 
+    private static AbortAcknowledged acknowledged(String hostId, HostRole role) {
+        return AbortAcknowledged.newBuilder().setMigrationId("m1").setVmId("vm1").setHostId(hostId).setRole(role)
+                .setTargetVmDestroyed(role == HostRole.DESTINATION).setVmKeyZeroized(role == HostRole.DESTINATION).build();
+    }
+
+    @Test
+    void anAbortIsResentWithFreshEnvelopesUntilEachHostAcknowledges() throws Exception {
+        try (CenterHarness center = new CenterHarness(Suite.GM, dir)) {
+            SimulatedHost h1 = center.enrolledHost("h1");
+            SimulatedHost h2 = center.enrolledHost("h2");
+            center.register("vm1", h1);
+            center.request("m1", "vm1", "h1", "h2");
+            center.commands("h1");
+            center.commands("h2");
+            center.advance(Duration.ofMinutes(3));
+            List<OpenedEnvelope> first = center.commands("h2");
+            assertThat(first).singleElement().satisfies(c -> assertThat(c.body()).isInstanceOf(AbortMigration.class));
+            center.commands("h1");
+
+            center.reply(h1, "m1", "vm1", 0, acknowledged("h1", HostRole.SOURCE));
+            center.advance(Duration.ofSeconds(6));
+            List<OpenedEnvelope> retried = center.commands("h2");
+            assertThat(retried).as("only the host yet to acknowledge is asked again").singleElement()
+                    .satisfies(c -> assertThat(c.body()).isInstanceOf(AbortMigration.class));
+            assertThat(retried.get(0).envelope().getMessageId()).isNotEqualTo(first.get(0).envelope().getMessageId());
+            assertThat(center.commands("h1")).isEmpty();
+
+            center.reply(h2, "m1", "vm1", 1, acknowledged("h2", HostRole.DESTINATION));
+            center.advance(Duration.ofMinutes(10));
+            assertThat(center.commands("h2")).as("nothing more once acknowledged").isEmpty();
+            assertThat(center.state("vm1").getAbortPendingHosts()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRefusalOfACommandTheCenterNeverSentAbortsNothing() throws Exception {
+        try (CenterHarness center = new CenterHarness(Suite.INTL, dir)) {
+            SimulatedHost h1 = center.enrolledHost("h1");
+            center.enrolledHost("h2");
+            center.register("vm1", h1);
+            center.request("m1", "vm1", "h1", "h2");
+            center.commands("h1");
+            center.commands("h2");
+            center.reply(h1, "m1", "vm1", 0, CommandRefused.newBuilder().setCommandMessageId("forged-command")
+                    .setCommandType(MessageType.MIGRATE_OUT).setMigrationId("m1").setVmId("vm1").setHostId("h1")
+                    .setReason(RefusalReason.HYPERVISOR_FAILURE).setDetail("claimed").build());
+            assertThat(center.state("vm1").getStep()).isEqualTo(MigrationStep.COMMANDED);
+            assertThat(center.commands("h2")).as("no abort").isEmpty();
+        }
+    }
+
     private static DeliverVmKey startAndCreateTarget(CenterHarness center, SimulatedHost h2) throws Exception {
         center.request("m1", "vm1", "h1", "h2");
         center.commands("h1");
@@ -73,6 +126,14 @@ class CenterTopologyAbortTest {
             assertThat(center.vmKey("vm1", 1)).as("the uncommitted key is dropped").isNull();
             assertThat(center.vmKey("vm1", 0)).isNotNull();
 
+            // Not moved again before both hosts confirmed the abort (h2 may still hold a copy with the new key).
+            center.request("m2", "vm1", "h1", "h3");
+            assertThat(center.state("vm1").getMigrationId()).isEqualTo("m1");
+            assertThat(center.commands("h1")).as("nothing sent for m2").isEmpty();
+
+            center.reply(h1, "m1", "vm1", 0, acknowledged("h1", HostRole.SOURCE));
+            center.reply(h2, "m1", "vm1", 1, acknowledged("h2", HostRole.DESTINATION));
+            assertThat(center.state("vm1").getAbortPendingHosts()).isEmpty();
             // The VM is free again: a new migration is accepted.
             center.request("m2", "vm1", "h1", "h2");
             assertThat(center.commands("h1")).hasSize(1);

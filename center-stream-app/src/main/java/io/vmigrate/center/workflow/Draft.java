@@ -1,6 +1,8 @@
 package io.vmigrate.center.workflow;
 
 import io.vmigrate.schema.center.MigrationState;
+import io.vmigrate.schema.center.SentCommand;
+import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.common.MigrationStep;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,10 +55,19 @@ final class Draft {
         effects.add(new Effect.Audit(state.getStep(), note, false));
     }
 
-    /** Sends {@code body} to {@code hostId} under a fresh message id, which it returns for the audit. */
+    /**
+     * Sends {@code body} to {@code hostId} under a fresh message id, which it returns for the audit, and
+     * remembers it among the migration's sent commands (a refusal counts only if it answers one of them).
+     */
     String send(String hostId, long bindingEpoch, SpecificRecord body) {
         String messageId = messageIds.next();
         effects.add(new Effect.SendCommand(messageId, state.getMigrationId(), state.getVmId(), hostId, bindingEpoch, body));
+        List<SentCommand> sent = new ArrayList<>(state.getSentCommands());
+        sent.add(new SentCommand(messageId, hostId, MessageCatalogue.messageTypeOf(body)));
+        if (sent.size() > SentCommands.KEPT) {
+            sent = new ArrayList<>(sent.subList(sent.size() - SentCommands.KEPT, sent.size()));
+        }
+        state.setSentCommands(sent);
         return messageId;
     }
 

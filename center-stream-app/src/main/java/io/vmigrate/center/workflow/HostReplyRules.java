@@ -171,6 +171,13 @@ final class HostReplyRules {
     }
 
     private void onAbortAcknowledged(Draft draft, VerifiedReply reply, AbortAcknowledged body) {
+        MigrationState state = draft.state();
+        if (state.getStep() != MigrationStep.ABORTED || !state.getAbortPendingHosts().contains(reply.hostId())) {
+            steps.ignore(draft, reply, state.getStep() == MigrationStep.ABORTED
+                    ? "the abort was already acknowledged by " + reply.hostId() : "the migration was not aborted");
+            return;
+        }
+        steps.abortSettled(draft, reply.hostId());
         draft.note(AuditNote.message(reply.messageId(), body.getRole() + " " + reply.hostId()
                 + " acknowledged the abort (target destroyed " + body.getTargetVmDestroyed() + ", key zeroized "
                 + body.getVmKeyZeroized() + ")"));

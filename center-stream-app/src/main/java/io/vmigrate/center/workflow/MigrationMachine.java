@@ -4,7 +4,9 @@ import io.vmigrate.schema.workflow.MigrationSteps;
 import io.vmigrate.schema.center.MigrationState;
 import io.vmigrate.schema.command.CreateTargetVm;
 import io.vmigrate.schema.command.MigrateOut;
+import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.MigrationStep;
+import io.vmigrate.schema.reply.CommandRefused;
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
@@ -29,6 +31,9 @@ import java.util.Objects;
  * key mint, message ids, and which hosts are enrolled.
  */
 public final class MigrationMachine {
+
+    /** Abort retries back off to at most 2^6 times the retry interval. */
+    private static final int MAX_RETRY_DOUBLINGS = 6;
 
     private final Duration defaultDeadline;
     private final Duration deregisterRetry;
@@ -111,6 +116,11 @@ public final class MigrationMachine {
             return new Rejection(RefusalReason.MIGRATION_IN_FLIGHT,
                     "migration " + current.getMigrationId() + " of this VM is in step " + current.getStep());
         }
+        if (current != null && !current.getAbortPendingHosts().isEmpty()) {
+            // The destination may still run a copy with the aborted epoch's key: not moved again until it confirms.
+            return new Rejection(RefusalReason.MIGRATION_IN_FLIGHT, "the abort of migration " + current.getMigrationId()
+                    + " is not yet acknowledged by " + String.join(", ", current.getAbortPendingHosts()));
+        }
         if (source.equals(destination)) {
             return new Rejection(RefusalReason.SAME_SOURCE_AND_DESTINATION, "source and destination are both " + source);
         }
@@ -142,8 +152,9 @@ public final class MigrationMachine {
                 .setDetail(refusal.detail())
                 .setRejectedAt(draft.now())
                 .build()));
-        // Keep the outcome queryable, but never replace a migration that is still in flight.
-        return MigrationSteps.isInFlight(current) ? draft.keptByIdOnly() : draft.keptAsCurrent();
+        // Keep the outcome queryable, but never replace a migration still in flight or awaiting abort acknowledgements.
+        boolean keepCurrent = MigrationSteps.isInFlight(current) || (current != null && !current.getAbortPendingHosts().isEmpty());
+        return keepCurrent ? draft.keptByIdOnly() : draft.keptAsCurrent();
     }
 
     /**
@@ -199,6 +210,17 @@ public final class MigrationMachine {
                     new Effect.Alert(RefusalReason.WRONG_HOST, detail, reply.hostId(), reply.migrationId(), reply.vmId(),
                             reply.messageId()));
         }
+        if (reply.type() == MessageType.COMMAND_REFUSED) {
+            CommandRefused refused = reply.body(CommandRefused.class);
+            if (!SentCommands.answers(state, refused.getCommandMessageId(), refused.getCommandType(), reply.hostId())) {
+                String detail = "refusal from " + reply.hostId() + " of " + refused.getCommandType() + " "
+                        + refused.getCommandMessageId() + ", which the center did not send it in migration "
+                        + state.getMigrationId();
+                return Outcome.untouched(new Effect.DeadLetterInput(RefusalReason.WRONG_HOST, detail),
+                        new Effect.Alert(RefusalReason.WRONG_HOST, detail, reply.hostId(), reply.migrationId(),
+                                reply.vmId(), reply.messageId()));
+            }
+        }
         Draft draft = Draft.of(state, now, messageIds);
         replies.apply(draft, facts, reply);
         return draft.keptAsCurrent();
@@ -211,6 +233,9 @@ public final class MigrationMachine {
      */
     public Outcome onTick(VmFacts facts, Instant now) {
         MigrationState state = facts.migration();
+        if (state != null && state.getStep() == MigrationStep.ABORTED && !state.getAbortPendingHosts().isEmpty()) {
+            return abortRetry(state, now);
+        }
         if (!MigrationSteps.isInFlight(state)) {
             return Outcome.untouched();
         }
@@ -230,6 +255,31 @@ public final class MigrationMachine {
             return draft.keptAsCurrent();
         }
         return Outcome.untouched();
+    }
+
+    /**
+     * An aborted migration some host has not acknowledged: a host no longer enrolled (retired) is
+     * given up on, the others get a fresh abort once the retry interval, doubled per attempt up to
+     * {@value #MAX_RETRY_DOUBLINGS} times, has passed.
+     */
+    private Outcome abortRetry(MigrationState state, Instant now) {
+        Draft draft = Draft.of(state, now, messageIds);
+        boolean changed = false;
+        for (String host : state.getAbortPendingHosts()) {
+            if (!hosts.isEnrolled(host)) {
+                steps.abortSettled(draft, host);
+                draft.note(AuditNote.detail("abort no longer awaited from " + host + ": it is not enrolled"));
+                changed = true;
+            }
+        }
+        MigrationState next = draft.state();
+        Duration wait = deregisterRetry.multipliedBy(1L << Math.min(MAX_RETRY_DOUBLINGS, Math.max(0, next.getAbortAttempts() - 1)));
+        if (!next.getAbortPendingHosts().isEmpty() && next.getLastAbortAt() != null
+                && !now.isBefore(next.getLastAbortAt().plus(wait))) {
+            steps.resendAbort(draft);
+            changed = true;
+        }
+        return changed ? draft.keptAsCurrent() : Outcome.untouched();
     }
 
     /** A fresh state; continues the audit chain of {@code previous} when it is the same migration id. */

@@ -11,6 +11,8 @@ import io.vmigrate.schema.common.MigrationStep;
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -121,7 +123,9 @@ final class WorkflowSteps {
 
     /**
      * Before commit only: both hosts are told to abort (for a registration there is nothing to undo
-     * on the host), the binding stays as it is and a minted but uncommitted VM key is dropped.
+     * on the host), the binding stays as it is and a minted but uncommitted VM key is dropped. The
+     * migration ends ABORTED at once; the abort is re-sent to each host until it acknowledges
+     * ({@link #resendAbort}), and the VM is not moved again before both have.
      */
     void abort(Draft draft, RefusalReason reason, String detail, String triggeringMessageId) {
         MigrationState state = draft.state();
@@ -132,11 +136,8 @@ final class WorkflowSteps {
         state.setOutcomeDetail(detail);
         AuditNote note = AuditNote.refusal(reason, detail, triggeringMessageId);
         if (!state.getRegistration()) {
-            AbortMigration toSource = AbortMigration.newBuilder().setMigrationId(state.getMigrationId())
-                    .setVmId(state.getVmId()).setRole(HostRole.SOURCE).setReason(reason).setDetail(detail).build();
-            AbortMigration toDestination = AbortMigration.newBuilder(toSource).setRole(HostRole.DESTINATION).build();
-            draft.send(state.getSourceHostId(), state.getPreviousEpoch(), toSource);
-            draft.send(state.getDestinationHostId(), state.getNewEpoch(), toDestination);
+            state.setAbortPendingHosts(List.of(state.getSourceHostId(), state.getDestinationHostId()));
+            sendAbortTo(draft, state.getAbortPendingHosts());
             draft.transition(MigrationStep.ABORTING, note);
         } else {
             draft.add(new Effect.ReleaseRegistration(state.getVmId()));
@@ -145,6 +146,42 @@ final class WorkflowSteps {
             draft.add(new Effect.DropVmKey(vmKeyId(state.getVmId(), state.getNewEpoch())));
         }
         draft.transition(MigrationStep.ABORTED, note);
+    }
+
+    /** A fresh AbortMigration envelope to every host that has not acknowledged the abort yet. */
+    void resendAbort(Draft draft) {
+        MigrationState state = draft.state();
+        List<String> sent = sendAbortTo(draft, state.getAbortPendingHosts());
+        draft.note(new AuditNote(null, null, sent.isEmpty() ? null : sent.get(0), null,
+                "abort retry " + (state.getAbortAttempts() - 1) + " to " + String.join(", ", state.getAbortPendingHosts())
+                        + " (" + String.join(", ", sent) + ")"));
+    }
+
+    /** The host acknowledged the abort (or is no longer enrolled): nothing more is sent to it. */
+    void abortSettled(Draft draft, String hostId) {
+        MigrationState state = draft.state();
+        List<String> pending = new ArrayList<>(state.getAbortPendingHosts());
+        pending.remove(hostId);
+        state.setAbortPendingHosts(pending);
+    }
+
+    private List<String> sendAbortTo(Draft draft, List<String> hosts) {
+        MigrationState state = draft.state();
+        List<String> sent = new ArrayList<>();
+        for (String host : hosts) {
+            boolean source = host.equals(state.getSourceHostId());
+            AbortMigration body = AbortMigration.newBuilder()
+                    .setMigrationId(state.getMigrationId())
+                    .setVmId(state.getVmId())
+                    .setRole(source ? HostRole.SOURCE : HostRole.DESTINATION)
+                    .setReason(state.getOutcomeReason() == null ? RefusalReason.INTERNAL_ERROR : state.getOutcomeReason())
+                    .setDetail(state.getOutcomeDetail() == null ? "" : state.getOutcomeDetail())
+                    .build();
+            sent.add(draft.send(host, source ? state.getPreviousEpoch() : state.getNewEpoch(), body));
+        }
+        state.setAbortAttempts(state.getAbortAttempts() + 1);
+        state.setLastAbortAt(draft.now());
+        return sent;
     }
 
     /** A reply that does not fit the migration's current step: audited, never acted on. */

@@ -15,6 +15,7 @@ import io.vmigrate.schema.center.MigrationState;
 import io.vmigrate.schema.command.AbortMigration;
 import io.vmigrate.schema.command.DeliverVmKey;
 import io.vmigrate.schema.command.DeregisterVm;
+import io.vmigrate.schema.common.HostRole;
 import io.vmigrate.schema.common.RefusalReason;
 import java.time.Duration;
 import java.util.List;
@@ -40,7 +41,26 @@ class ClockAndRegistrationTransitionsTest {
         });
         assertThat(center.steps("m1")).containsExactly(REQUESTED, COMMANDED, ABORTING, ABORTED);
         assertThat(center.bindings.get("vm1").getBinding().getHostId()).isEqualTo("h1");
-        assertThat(center.tick(FakeCenter.DEADLINE)).as("nothing for an ended migration").isEmpty();
+        List<Outcome> retried = center.tick(FakeCenter.DEREGISTER_RETRY);
+        assertThat(retried).as("the abort is re-sent until acknowledged").singleElement()
+                .satisfies(outcome -> assertThat(outcome.effects(Effect.SendCommand.class)).extracting(Effect.SendCommand::hostId)
+                        .containsExactly("h1", "h2"));
+        center.reply("h1", "m1", "vm1", Replies.abortAcknowledged("m1", "vm1", "h1", HostRole.SOURCE));
+        center.reply("h2", "m1", "vm1", Replies.abortAcknowledged("m1", "vm1", "h2", HostRole.DESTINATION));
+        assertThat(center.tick(FakeCenter.DEADLINE)).as("nothing once both hosts acknowledged").isEmpty();
+    }
+
+    @Test
+    void anAbortAwaitedFromARetiredHostIsGivenUp() {
+        FakeCenter center = new FakeCenter("h1", "h2");
+        center.registered("vm1", "h1");
+        center.request("m1", "vm1", "h1", "h2");
+        center.tick(FakeCenter.DEADLINE.plusSeconds(1));
+        center.reply("h1", "m1", "vm1", Replies.abortAcknowledged("m1", "vm1", "h1", HostRole.SOURCE));
+        center.enrolled.remove("h2");
+        center.tick(Duration.ofSeconds(1));
+        assertThat(center.migrations.get("vm1").getAbortPendingHosts()).isEmpty();
+        assertThat(center.tick(FakeCenter.DEADLINE)).isEmpty();
     }
 
     @Test

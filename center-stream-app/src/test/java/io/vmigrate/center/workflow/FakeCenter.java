@@ -149,6 +149,21 @@ final class FakeCenter {
         return audit.getOrDefault(migrationId, List.of()).stream().map(Effect.Audit::step).toList();
     }
 
+    /** The last command sent to {@code hostId} in {@code migrationId}. */
+    Effect.SendCommand lastSentTo(String hostId, String migrationId) {
+        return lastSent(hostId, migrationId).orElseThrow(() -> new AssertionError("nothing sent to " + hostId + " in " + migrationId));
+    }
+
+    java.util.Optional<Effect.SendCommand> lastSent(String hostId, String migrationId) {
+        for (int i = commands.size() - 1; i >= 0; i--) {
+            Effect.SendCommand command = commands.get(i);
+            if (command.hostId().equals(hostId) && command.migrationId().equals(migrationId)) {
+                return java.util.Optional.of(command);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The bodies of the commands sent to {@code hostId} of one type, in order. */
     <T extends SpecificRecord> List<T> sent(String hostId, Class<T> type) {
         return commands.stream().filter(c -> c.hostId().equals(hostId)).map(Effect.SendCommand::body)

@@ -41,7 +41,7 @@ class ProtocolRulesPropertyTest {
     Arbitrary<List<Move>> happyPathsWithNoise() {
         Arbitrary<Kind> noiseKinds = Arbitraries.frequencyOf(
                 Tuple.of(4, Arbitraries.of(Kind.REPLAY_EARLIER, Kind.DUPLICATE_REQUEST, Kind.TICK_RETRY, Kind.TICK_SHORT,
-                        Kind.ABORT_ACK, Kind.REFUSED_REPLAYED, Kind.WRONG_PARTY, Kind.OTHER_MIGRATION, Kind.NEW_REQUEST,
+                        Kind.ABORT_ACK, Kind.REFUSED_REPLAYED, Kind.REFUSED_FORGED, Kind.WRONG_PARTY, Kind.OTHER_MIGRATION, Kind.NEW_REQUEST,
                         Kind.DEREGISTERED_STALE, Kind.REGISTER, Kind.TARGET_CREATED, Kind.ATTESTATION)),
                 Tuple.of(1, Arbitraries.of(Kind.class)));
         Arbitrary<Move> noise = Combinators.combine(noiseKinds, Arbitraries.integers().between(0, 999)).as(Move::new);

@@ -22,7 +22,7 @@ final class ProtocolWorld {
 
     enum Kind {
         TARGET_CREATED, KEY_INSTALLED, KEY_INSTALLED_WRONG, KEY_INSTALL_FAILED, ATTESTATION, COMPLETED, COMPLETED_WRONG,
-        DEREGISTERED, DEREGISTERED_STALE, REFUSED, REFUSED_REPLAYED, ABORT_ACK, WRONG_PARTY, OTHER_MIGRATION,
+        DEREGISTERED, DEREGISTERED_STALE, REFUSED, REFUSED_REPLAYED, REFUSED_FORGED, ABORT_ACK, WRONG_PARTY, OTHER_MIGRATION,
         REPLAY_EARLIER, TICK_SHORT, TICK_RETRY, TICK_PAST_DEADLINE, NEW_REQUEST, REQUEST_ELSEWHERE, DUPLICATE_REQUEST, REGISTER,
         TOGGLE_ENROLLMENT
     }
@@ -111,8 +111,14 @@ final class ProtocolWorld {
                     Replies.completed(migration, VM, destination, fingerprint, epoch + 1));
             case DEREGISTERED -> send(source, migration, Replies.deregistered(migration, VM, source, epoch));
             case DEREGISTERED_STALE -> send(source, migration, Replies.deregistered(migration, VM, source, epoch - 1));
-            case REFUSED -> send(either, migration, Replies.refused(migration, VM, either, RefusalReason.HYPERVISOR_FAILURE));
-            case REFUSED_REPLAYED -> send(either, migration, Replies.refused(migration, VM, either, RefusalReason.REPLAYED));
+            case REFUSED -> send(either, migration, center.lastSent(either, migration)
+                    .map(command -> Replies.refused(command, RefusalReason.HYPERVISOR_FAILURE))
+                    .orElseGet(() -> Replies.refusedUnsent(migration, VM, either, RefusalReason.HYPERVISOR_FAILURE)));
+            case REFUSED_REPLAYED -> send(either, migration, center.lastSent(either, migration)
+                    .map(command -> Replies.refused(command, RefusalReason.REPLAYED))
+                    .orElseGet(() -> Replies.refusedUnsent(migration, VM, either, RefusalReason.REPLAYED)));
+            case REFUSED_FORGED -> send(either, migration,
+                    Replies.refusedUnsent(migration, VM, either, RefusalReason.HYPERVISOR_FAILURE));
             case ABORT_ACK -> send(either, migration, Replies.abortAcknowledged(migration, VM, either,
                     either.equals(source) ? HostRole.SOURCE : HostRole.DESTINATION));
             case WRONG_PARTY -> send(source, migration, Replies.targetCreated(migration, VM, source));

@@ -3,6 +3,7 @@ package io.vmigrate.center.workflow;
 import io.vmigrate.schema.common.HostRole;
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.reply.AbortAcknowledged;
 import io.vmigrate.schema.reply.CommandRefused;
 import io.vmigrate.schema.reply.KeyInstallOutcome;
@@ -52,8 +53,16 @@ final class Replies {
                 .setDestroyedKeyFingerprint("old").setDeregisteredAt(AT).build();
     }
 
-    static CommandRefused refused(String migrationId, String vmId, String hostId, RefusalReason reason) {
-        return CommandRefused.newBuilder().setCommandMessageId("msg-?").setCommandType(MessageType.MIGRATE_OUT)
+    /** The secure zone's refusal of {@code command}, a command the center really sent. */
+    static CommandRefused refused(Effect.SendCommand command, RefusalReason reason) {
+        return CommandRefused.newBuilder().setCommandMessageId(command.messageId())
+                .setCommandType(MessageCatalogue.messageTypeOf(command.body())).setMigrationId(command.migrationId())
+                .setVmId(command.vmId()).setHostId(command.hostId()).setReason(reason).setDetail("no").build();
+    }
+
+    /** A refusal of a command the center never sent (what a forged envelope's refusal would look like). */
+    static CommandRefused refusedUnsent(String migrationId, String vmId, String hostId, RefusalReason reason) {
+        return CommandRefused.newBuilder().setCommandMessageId("never-sent").setCommandType(MessageType.MIGRATE_OUT)
                 .setMigrationId(migrationId).setVmId(vmId).setHostId(hostId).setReason(reason).setDetail("no").build();
     }
 

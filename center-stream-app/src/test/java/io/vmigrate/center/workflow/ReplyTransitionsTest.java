@@ -190,13 +190,13 @@ class ReplyTransitionsTest {
 
     @Test
     void aRefusalAbortsBeforeCommitButIsOnlyNotedAfter() {
-        Outcome before = center.reply("h1", "m1", "vm1", Replies.refused("m1", "vm1", "h1", RefusalReason.HYPERVISOR_FAILURE));
+        Outcome before = center.reply("h1", "m1", "vm1", Replies.refused(center.lastSentTo("h1", "m1"), RefusalReason.HYPERVISOR_FAILURE));
         assertThat(steps(before)).containsExactly(ABORTING, ABORTED);
 
         FakeCenter committed = new FakeCenter("h1", "h2");
         committed.registered("vm1", "h1");
         committed.migratedToCommit();
-        Outcome after = committed.reply("h1", "m1", "vm1", Replies.refused("m1", "vm1", "h1", RefusalReason.STALE_EPOCH));
+        Outcome after = committed.reply("h1", "m1", "vm1", Replies.refused(committed.lastSentTo("h1", "m1"), RefusalReason.STALE_EPOCH));
         assertThat(steps(after)).isEmpty();
         assertThat(after.effects(Effect.Audit.class)).singleElement()
                 .satisfies(a -> assertThat(a.note().reason()).isEqualTo(RefusalReason.STALE_EPOCH));
@@ -205,14 +205,14 @@ class ReplyTransitionsTest {
 
     @Test
     void aReplayedRefusalIsIgnored() {
-        Outcome outcome = center.reply("h2", "m1", "vm1", Replies.refused("m1", "vm1", "h2", RefusalReason.REPLAYED));
+        Outcome outcome = center.reply("h2", "m1", "vm1", Replies.refused(center.lastSentTo("h2", "m1"), RefusalReason.REPLAYED));
         assertThat(steps(outcome)).isEmpty();
         assertThat(outcome.next().getStep()).isEqualTo(COMMANDED);
     }
 
     @Test
     void afterAFinalStepOnlyAbortAcknowledgementsAreNotedAndNothingIsActedOn() {
-        center.reply("h1", "m1", "vm1", Replies.refused("m1", "vm1", "h1", RefusalReason.HYPERVISOR_FAILURE));
+        center.reply("h1", "m1", "vm1", Replies.refused(center.lastSentTo("h1", "m1"), RefusalReason.HYPERVISOR_FAILURE));
         Outcome ack = center.reply("h2", "m1", "vm1", Replies.abortAcknowledged("m1", "vm1", "h2", HostRole.DESTINATION));
         assertThat(notes(ack)).containsExactly("DESTINATION h2 acknowledged the abort (target destroyed true, key zeroized true)");
 
@@ -242,7 +242,7 @@ class ReplyTransitionsTest {
         assertThat(alert.reason()).isEqualTo(RefusalReason.WRONG_HOST);
         assertThat(alert.hostId()).isEqualTo("h1");
         assertThat(alert.migrationId()).isEqualTo("m1");
-        assertThat(center.reply("h3", "m1", "vm1", Replies.refused("m1", "vm1", "h3", RefusalReason.HYPERVISOR_FAILURE))
+        assertThat(center.reply("h3", "m1", "vm1", Replies.refusedUnsent("m1", "vm1", "h3", RefusalReason.HYPERVISOR_FAILURE))
                 .effects(Effect.Alert.class)).as("a third host may not even refuse").hasSize(1);
     }
 
