@@ -23,6 +23,7 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -134,6 +135,7 @@ public final class CenterApp implements AutoCloseable {
             vault.writePublicKey(path);
             LOG.info("center public key {} written to {}", vault.centerPublicKey().keyId(), path);
         });
+        checkWorkflowPartitions();
         publishCenterKey();
         streams.start();
         if (statusServer != null) {
@@ -161,14 +163,41 @@ public final class CenterApp implements AutoCloseable {
     }
 
     private void provisionTopics() {
-        Map<String, Object> adminConfig = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                String.join(",", config.getList(CenterConfig.BOOTSTRAP_SERVERS)));
-        Map<String, Object> merged = new java.util.HashMap<>(config.originalsWithPrefix(CenterConfig.STREAMS_PASSTHROUGH_PREFIX));
-        merged.putAll(adminConfig);
-        try (Admin admin = Admin.create(merged)) {
+        try (Admin admin = Admin.create(adminConfig())) {
             new TopicProvisioner(admin, config.getInt(CenterConfig.TOPIC_PARTITIONS),
                     config.getInt(CenterConfig.INTERNAL_REPLICATION_FACTOR).shortValue()).provisionShared(topics);
         }
+    }
+
+    /**
+     * The workflow refuses a record that sits on another partition than its key maps to, computed with
+     * the configured partition count; if the topics have another count, every record would be refused.
+     */
+    private void checkWorkflowPartitions() {
+        int expected = config.getInt(CenterConfig.TOPIC_PARTITIONS);
+        List<String> names = List.of(topics.migrationRequests().name(), topics.hostEvents().name(),
+                topics.vmRegistrations().name());
+        try (Admin admin = Admin.create(adminConfig())) {
+            var described = admin.describeTopics(names).allTopicNames().get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            for (var topic : described.values()) {
+                if (topic.partitions().size() != expected) {
+                    throw new IllegalStateException("topic " + topic.name() + " has " + topic.partitions().size()
+                            + " partitions but " + CenterConfig.TOPIC_PARTITIONS + " is " + expected
+                            + "; set it to the topics' count (the workflow checks each record's partition against it)");
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot describe the workflow topics " + names + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing the workflow topics", e);
+        }
+    }
+
+    private Map<String, Object> adminConfig() {
+        Map<String, Object> merged = new java.util.HashMap<>(config.originalsWithPrefix(CenterConfig.STREAMS_PASSTHROUGH_PREFIX));
+        merged.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", config.getList(CenterConfig.BOOTSTRAP_SERVERS)));
+        return merged;
     }
 
     /** The center's own {@code center:<keyId>} entry; compaction keeps the latest. */

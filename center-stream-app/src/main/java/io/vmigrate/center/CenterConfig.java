@@ -29,6 +29,7 @@ public final class CenterConfig extends AbstractConfig {
     public static final String VAULT_PATH = "vmigrate.center.vault.path";
     public static final String VAULT_PASSWORD = "vmigrate.center.vault.password";
     public static final String DEFAULT_DEADLINE_MS = "vmigrate.migration.default.deadline.ms";
+    public static final String MAX_DEADLINE_MS = "vmigrate.migration.max.deadline.ms";
     public static final String COMMAND_TTL_MS = "vmigrate.command.ttl.ms";
     public static final String STATE_DIR = "state.dir";
     public static final String INTERNAL_REPLICATION_FACTOR = "replication.factor";
@@ -66,6 +67,9 @@ public final class CenterConfig extends AbstractConfig {
                     "Password that seals the center vault.")
             .define(DEFAULT_DEADLINE_MS, Type.LONG, 120_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     "Deadline of a migration whose request names none.")
+            .define(MAX_DEADLINE_MS, Type.LONG, 3_600_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                    "The latest deadline a request may name, from the time the center reads it; a request asking for "
+                            + "more is rejected (a migration may hold a VM's next key for at most this long).")
             .define(COMMAND_TTL_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     "How long a signed command stays valid.")
             .define(STATE_DIR, Type.STRING, defaultStateDir(), new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -102,6 +106,10 @@ public final class CenterConfig extends AbstractConfig {
             throw new ConfigException(DEREGISTER_RETRY_MS, getLong(DEREGISTER_RETRY_MS),
                     "must not be shorter than " + PUNCTUATION_INTERVAL_MS + " (" + getLong(PUNCTUATION_INTERVAL_MS) + ")");
         }
+        if (getLong(DEFAULT_DEADLINE_MS) > getLong(MAX_DEADLINE_MS)) {
+            throw new ConfigException(DEFAULT_DEADLINE_MS, getLong(DEFAULT_DEADLINE_MS),
+                    "must not be longer than " + MAX_DEADLINE_MS + " (" + getLong(MAX_DEADLINE_MS) + ")");
+        }
     }
 
     private static String defaultStateDir() {
@@ -122,6 +130,14 @@ public final class CenterConfig extends AbstractConfig {
 
     public Duration defaultDeadline() {
         return Duration.ofMillis(getLong(DEFAULT_DEADLINE_MS));
+    }
+
+    public Duration maxDeadline() {
+        return Duration.ofMillis(getLong(MAX_DEADLINE_MS));
+    }
+
+    public int topicPartitions() {
+        return getInt(TOPIC_PARTITIONS);
     }
 
     public Duration deregisterRetry() {

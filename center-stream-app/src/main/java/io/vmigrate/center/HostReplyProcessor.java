@@ -46,6 +46,11 @@ final class HostReplyProcessor implements Processor<String, SignedEnvelope, Obje
             deadLetter(record, RefusalReason.MALFORMED, "not a host reply keyed by its VM id");
             return;
         }
+        String misplaced = workflow.misplaced(record.key());
+        if (misplaced != null) {
+            refuse(record, RefusalReason.MALFORMED, misplaced, true);
+            return;
+        }
         OpenedEnvelope opened;
         try {
             EnvelopeOpener opener = new EnvelopeOpener(

@@ -37,6 +37,13 @@ final class MigrationRequestProcessor implements Processor<String, MigrationRequ
                     "migration request without value, or keyed by something else than its VM id");
             return;
         }
+        String misplaced = workflow.misplaced(record.key());
+        if (misplaced != null) {
+            workflow.outputs().deadLetter(DeadLetters.utf8(record.key()), serializer.serialize(null, request),
+                    RefusalReason.MALFORMED, misplaced);
+            workflow.outputs().alert(RefusalReason.MALFORMED, misplaced, null, null, request.getVmId(), null);
+            return;
+        }
         workflow.apply(workflow.machine().onRequest(workflow.facts(request.getVmId()), request, workflow.now()));
     }
 }

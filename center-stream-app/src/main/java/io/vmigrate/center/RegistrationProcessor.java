@@ -37,6 +37,14 @@ final class RegistrationProcessor implements Processor<String, VmRegistrationReq
                     "registration without value, with an invalid host id, or keyed by something else than its VM id");
             return;
         }
+        String misplaced = workflow.misplaced(record.key());
+        if (misplaced != null) {
+            workflow.outputs().deadLetter(DeadLetters.utf8(record.key()), serializer.serialize(null, registration),
+                    RefusalReason.MALFORMED, misplaced);
+            workflow.outputs().alert(RefusalReason.MALFORMED, misplaced, registration.getHostId(), null,
+                    registration.getVmId(), null);
+            return;
+        }
         workflow.apply(workflow.machine().onRegistration(workflow.facts(registration.getVmId()), registration,
                 workflow.now()));
     }

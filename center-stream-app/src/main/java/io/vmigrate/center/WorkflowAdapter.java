@@ -13,11 +13,13 @@ import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.function.BiConsumer;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -33,6 +35,8 @@ final class WorkflowAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkflowAdapter.class);
 
+    private final ProcessorContext<Object, Object> context;
+    private final int partitions;
     private final Clock clock;
     private final Duration commandTtl;
     private final KeyValueStore<String, MigrationState> migrations;
@@ -47,6 +51,8 @@ final class WorkflowAdapter {
     private final MigrationMachine machine;
 
     WorkflowAdapter(ProcessorContext<Object, Object> context, CenterServices services) {
+        this.context = context;
+        this.partitions = services.settings().workflowPartitions();
         this.clock = services.clock();
         this.commandTtl = services.settings().commandTtl();
         this.migrations = context.getStateStore(CenterTopology.MIGRATIONS_STORE);
@@ -60,8 +66,28 @@ final class WorkflowAdapter {
         this.audit = new AuditWriter(services.vault().signer(), services.crypto().digest(), outputs, clock,
                 services.metrics());
         this.sealer = new EnvelopeSealer(services.vault().signer(), clock, services.settings().commandTtl());
-        this.machine = new MigrationMachine(services.settings().defaultDeadline(), services.settings().deregisterRetry(),
+        this.machine = new MigrationMachine(services.settings().defaultDeadline(), services.settings().maxDeadline(),
+                services.settings().deregisterRetry(),
                 directory::isEnrolled, new VaultKeyMint(services.vault(), directory), () -> UUID.randomUUID().toString());
+    }
+
+    /**
+     * Why the record being processed is on the wrong partition for its key, or null if it is where the
+     * producers' default partitioner puts it. A record elsewhere would reach a task that holds none of
+     * its VM's state (a second epoch-0 binding, a migration the owning task never sees).
+     */
+    String misplaced(String key) {
+        if (key == null) {
+            return "record without key";
+        }
+        var metadata = context.recordMetadata();
+        if (metadata.isEmpty()) {
+            return null;
+        }
+        int expected = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+        int actual = metadata.get().partition();
+        return actual == expected ? null : "record keyed " + key + " is on partition " + actual + " of "
+                + metadata.get().topic() + "; its key maps to partition " + expected + " of " + partitions;
     }
 
     MigrationMachine machine() {
@@ -116,6 +142,11 @@ final class WorkflowAdapter {
         @Override
         public VmRegistrationRequested pendingRegistration() {
             return registrations.get(vmId);
+        }
+
+        @Override
+        public MigrationState migrationById(String migrationId) {
+            return migrationsById.get(migrationId);
         }
     }
 

@@ -86,7 +86,9 @@ final class CenterHarness implements AutoCloseable {
                 CenterConfig.STATE_DIR, dir.resolve("state").toString(),
                 CenterConfig.DEFAULT_DEADLINE_MS, Long.toString(DEADLINE.toMillis()),
                 CenterConfig.DEREGISTER_RETRY_MS, Long.toString(DEREGISTER_RETRY.toMillis()),
-                CenterConfig.PUNCTUATION_INTERVAL_MS, "1000"));
+                CenterConfig.PUNCTUATION_INTERVAL_MS, "1000",
+                // The test driver puts every record on partition 0.
+                CenterConfig.TOPIC_PARTITIONS, "1"));
         Properties properties = CenterApp.streamsProperties(config);
         properties.putAll(overrides);
         this.driver = new TopologyTestDriver(CenterTopology.build(config, vault, topics, clock), properties, START);

@@ -14,7 +14,6 @@ import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.forensics.ExportedRecord;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.keys.KeyContexts;
-import io.vmigrate.schema.reply.AbortAcknowledged;
 import io.vmigrate.schema.reply.KeyInstallOutcome;
 import io.vmigrate.schema.reply.KeyInstallReply;
 import io.vmigrate.schema.serde.ByteBuffers;
@@ -188,7 +187,8 @@ public final class ReplayEngine {
                 trace.deregistered.add(new Sent(envelope.getMessageId(), envelope.getIssuedAt(), at));
                 break;
             case ABORT_ACKNOWLEDGED:
-                effect = "ABORT_ACKNOWLEDGED/" + opened.get().body(AbortAcknowledged.class).getRole();
+                // Not an effect that can happen twice: the center re-sends an abort until acknowledged, and
+                // destroying an already destroyed target is a no-op, so a second acknowledgement is expected.
                 break;
             default:
                 break;

@@ -36,15 +36,17 @@ public final class MigrationMachine {
     private static final int MAX_RETRY_DOUBLINGS = 6;
 
     private final Duration defaultDeadline;
+    private final Duration maxDeadline;
     private final Duration deregisterRetry;
     private final HostRegistry hosts;
     private final MessageIds messageIds;
     private final WorkflowSteps steps;
     private final HostReplyRules replies;
 
-    public MigrationMachine(Duration defaultDeadline, Duration deregisterRetry, HostRegistry hosts, VmKeyMint keys,
-            MessageIds messageIds) {
+    public MigrationMachine(Duration defaultDeadline, Duration maxDeadline, Duration deregisterRetry, HostRegistry hosts,
+            VmKeyMint keys, MessageIds messageIds) {
         this.defaultDeadline = Objects.requireNonNull(defaultDeadline, "defaultDeadline");
+        this.maxDeadline = Objects.requireNonNull(maxDeadline, "maxDeadline");
         this.deregisterRetry = Objects.requireNonNull(deregisterRetry, "deregisterRetry");
         this.hosts = Objects.requireNonNull(hosts, "hosts");
         this.messageIds = Objects.requireNonNull(messageIds, "messageIds");
@@ -65,12 +67,21 @@ public final class MigrationMachine {
      * are commanded, or it is rejected: a {@code MigrationRejected} plus audit, never a silent drop.
      */
     public Outcome onRequest(VmFacts facts, MigrationRequested request, Instant now) {
+        if (!MigrationIds.isValid(request.getMigrationId())) {
+            return rejectedUnrecorded(request, RefusalReason.MALFORMED, "migration id must be " + MigrationIds.RULE, now);
+        }
         MigrationState current = facts.migration();
         if (current != null && current.getMigrationId().equals(request.getMigrationId())) {
             // The same request again (an operator retry): its migration already exists.
             Draft draft = Draft.of(current, now, messageIds);
             draft.note(AuditNote.detail("duplicate request ignored"));
             return draft.keptAsCurrent();
+        }
+        MigrationState earlier = facts.migrationById(request.getMigrationId());
+        if (earlier != null) {
+            return rejectedUnrecorded(request, RefusalReason.REPLAYED, "migration id " + request.getMigrationId()
+                    + " was already used (VM " + earlier.getVmId() + ", " + earlier.getStep()
+                    + "); migration ids are never reused", now);
         }
         VmInventoryEntry binding = facts.binding();
         Instant deadline = request.getDeadline() != null ? request.getDeadline() : now.plus(defaultDeadline);
@@ -109,6 +120,10 @@ public final class MigrationMachine {
             Instant now, Instant deadline) {
         String source = request.getSourceHostId();
         String destination = request.getDestinationHostId();
+        if (deadline.isAfter(now.plus(maxDeadline))) {
+            return new Rejection(RefusalReason.MALFORMED, "deadline " + deadline + " is more than " + maxDeadline
+                    + " away; the center allows at most that");
+        }
         if (binding == null) {
             return new Rejection(RefusalReason.VM_UNKNOWN, "VM " + request.getVmId() + " has no binding");
         }
@@ -138,6 +153,17 @@ public final class MigrationMachine {
             return new Rejection(RefusalReason.DEADLINE_PASSED, "deadline " + deadline + " has already passed");
         }
         return null;
+    }
+
+    /**
+     * Rejected without a state or an audit record under the request's id: that id is unusable (malformed)
+     * or its audit chain belongs to an earlier migration. Alerted, since no honest client sends either.
+     */
+    private static Outcome rejectedUnrecorded(MigrationRequested request, RefusalReason reason, String detail, Instant now) {
+        String migrationId = request.getMigrationId() == null ? "" : request.getMigrationId();
+        return Outcome.untouched(new Effect.Reject(MigrationRejected.newBuilder().setMigrationId(migrationId)
+                        .setVmId(request.getVmId()).setReason(reason).setDetail(detail).setRejectedAt(now).build()),
+                new Effect.Alert(reason, detail, null, migrationId, request.getVmId(), null));
     }
 
     private static Outcome reject(Draft draft, MigrationState current, Rejection refusal) {

@@ -19,8 +19,17 @@ public interface VmFacts {
     /** A registration waiting for the VM's first binding. */
     VmRegistrationRequested pendingRegistration();
 
-    static VmFacts of(MigrationState migration, VmInventoryEntry binding, VmRegistrationRequested pendingRegistration) {
+    /** Any migration this part of the center handled under {@code migrationId} (for this or another VM). */
+    MigrationState migrationById(String migrationId);
+
+    static VmFacts of(MigrationState migration, VmInventoryEntry binding, VmRegistrationRequested pendingRegistration,
+            java.util.function.Function<String, MigrationState> migrationsById) {
         return new VmFacts() {
+            @Override
+            public MigrationState migrationById(String migrationId) {
+                return migrationsById.apply(migrationId);
+            }
+
             @Override
             public MigrationState migration() {
                 return migration;

@@ -33,6 +33,7 @@ final class FakeCenter {
     static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
     static final Duration DEADLINE = Duration.ofMinutes(2);
     static final Duration DEREGISTER_RETRY = Duration.ofSeconds(5);
+    static final Duration MAX_DEADLINE = Duration.ofHours(1);
 
     final Set<String> enrolled = new HashSet<>();
     final Map<String, MigrationState> migrations = new HashMap<>();
@@ -51,7 +52,7 @@ final class FakeCenter {
 
     FakeCenter(String... enrolledHosts) {
         enrolled.addAll(List.of(enrolledHosts));
-        machine = new MigrationMachine(DEADLINE, DEREGISTER_RETRY, enrolled::contains, this::mint, () -> "msg-" + ++messages);
+        machine = new MigrationMachine(DEADLINE, MAX_DEADLINE, DEREGISTER_RETRY, enrolled::contains, this::mint, () -> "msg-" + ++messages);
     }
 
     private Optional<MintedVmKey> mint(String migrationId, String vmId, long epoch, String hostId, Instant at) {
@@ -71,7 +72,7 @@ final class FakeCenter {
     }
 
     VmFacts facts(String vmId) {
-        return VmFacts.of(migrations.get(vmId), bindings.get(vmId), registrations.get(vmId));
+        return VmFacts.of(migrations.get(vmId), bindings.get(vmId), registrations.get(vmId), migrationsById::get);
     }
 
     Outcome request(String migrationId, String vmId, String source, String destination) {

@@ -37,7 +37,8 @@ final class ProtocolLedger {
     void check(Outcome outcome) {
         if (outcome.next() == null) {
             assertThat(outcome.effects()).as("an untouched migration gets no audit, command or store change")
-                    .allMatch(e -> e instanceof Effect.Alert || e instanceof Effect.DeadLetterInput || e instanceof Effect.LogOnly);
+                    .allMatch(e -> e instanceof Effect.Alert || e instanceof Effect.DeadLetterInput || e instanceof Effect.LogOnly
+                            || e instanceof Effect.Reject);
             return;
         }
         MigrationState migration = outcome.next();

@@ -1,6 +1,7 @@
 package io.vmigrate.center.workflow;
 
 import static io.vmigrate.schema.common.MigrationStep.COMMANDED;
+import static io.vmigrate.schema.common.MigrationStep.DONE;
 import static io.vmigrate.schema.common.MigrationStep.REJECTED;
 import static io.vmigrate.schema.common.MigrationStep.REQUESTED;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -99,6 +100,43 @@ class RequestTransitionsTest {
         assertThat(again.effects()).containsExactly(new Effect.Audit(COMMANDED, AuditNote.detail("duplicate request ignored"), false));
         assertThat(again.next().getStep()).isEqualTo(COMMANDED);
         assertThat(again.next()).as("a copy, not the stored state").isNotSameAs(before);
+    }
+
+    @Test
+    void aDeadlineBeyondTheConfiguredMaximumIsRejected() {
+        MigrationRequested request = MigrationRequested.newBuilder().setMigrationId("m1").setVmId("vm1")
+                .setSourceHostId("h1").setDestinationHostId("h2").setRequestedBy("operator")
+                .setRequestedAt(center.now).setDeadline(center.now.plus(FakeCenter.MAX_DEADLINE).plusSeconds(1)).build();
+        assertRejected(center.request(request), RefusalReason.MALFORMED, Outcome.Keep.AS_CURRENT);
+    }
+
+    @Test
+    void aMigrationIdIsNeverUsedTwiceEvenForAnotherVmOrAfterItEnded() {
+        center.registered("vm2", "h1");
+        center.request("m1", "vm1", "h1", "h2");
+        Outcome otherVm = center.request("m1", "vm2", "h1", "h2");
+        assertThat(otherVm.keep()).isEqualTo(Outcome.Keep.NOTHING);
+        assertThat(otherVm.effects(Effect.Audit.class)).as("the id's audit chain belongs to the first").isEmpty();
+        assertThat(otherVm.effects(Effect.Reject.class)).singleElement().extracting(r -> r.rejection().getReason())
+                .isEqualTo(RefusalReason.REPLAYED);
+        assertThat(otherVm.effects(Effect.Alert.class)).hasSize(1);
+        assertThat(center.migrationsById.get("m1").getVmId()).isEqualTo("vm1");
+
+        center.request("bad", "vm2", "h1", "h1");
+        assertThat(center.request("bad", "vm1", "h1", "h2").effects(Effect.Reject.class))
+                .as("a rejected request's id is used too").singleElement()
+                .extracting(r -> r.rejection().getReason()).isEqualTo(RefusalReason.REPLAYED);
+    }
+
+    @Test
+    void aMigrationIdOutsideTheAllowedFormIsRejected() {
+        for (String id : new String[] {"register:vm1", "x".repeat(129), "has space", ""}) {
+            Outcome outcome = center.request(id, "vm1", "h1", "h2");
+            assertThat(outcome.keep()).as(id).isEqualTo(Outcome.Keep.NOTHING);
+            assertThat(outcome.effects(Effect.Reject.class)).as(id).singleElement()
+                    .extracting(r -> r.rejection().getReason()).isEqualTo(RefusalReason.MALFORMED);
+        }
+        assertThat(center.migrations.get("vm1").getStep()).as("the registration is untouched").isEqualTo(DONE);
     }
 
     private static void assertRejected(Outcome outcome, RefusalReason reason, Outcome.Keep keep) {
