@@ -2,6 +2,7 @@ package io.vmigrate.cli.operator;
 
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.common.MigrationStep;
+import io.vmigrate.schema.request.MigrationRejected;
 import io.vmigrate.schema.topic.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Follows migrations through {@code migration.audit} from positions
+ * Follows migrations through {@code migration.audit} (and {@code migration.rejections}) from positions
  * recorded before the requests were sent, until each ends (DONE, ABORTED or REJECTED). Steps of
  * migrations not being awaited are kept, so several migrations can be awaited one after another.
  * Not thread-safe: one thread uses a watcher.
@@ -39,6 +40,13 @@ public final class MigrationWatcher implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, List<Step>> steps = new HashMap<>();
     private final Map<String, Outcome> ended = new HashMap<>();
+    /**
+     * Rejections seen with no audit of their id yet, and where the audit ended when each was seen. The
+     * center writes a rejection and its audit in one transaction, so once the audit is read that far
+     * without the id ending there, the request was rejected without an audit of its own (its id was
+     * malformed or already used by another migration, whose audit chain it must not join).
+     */
+    private final Map<String, Map.Entry<Outcome, Map<TopicPartition, Long>>> unaudited = new HashMap<>();
 
     private MigrationWatcher(Map<String, Object> client, Topics topics, Map<TopicPartition, Long> from) {
         this.topics = topics;
@@ -54,7 +62,9 @@ public final class MigrationWatcher implements AutoCloseable {
      * timeline shows each step once, in the center's order.
      */
     public static Map<TopicPartition, Long> positionsNow(Map<String, Object> client) {
-        return new HashMap<>(TopicSnapshot.endOffsets(client, Topics.MIGRATION_AUDIT));
+        Map<TopicPartition, Long> positions = new HashMap<>(TopicSnapshot.endOffsets(client, Topics.MIGRATION_AUDIT));
+        positions.putAll(TopicSnapshot.endOffsets(client, Topics.MIGRATION_REJECTIONS));
+        return positions;
     }
 
     public static MigrationWatcher from(Map<String, Object> client, Topics topics, Map<TopicPartition, Long> positions) {
@@ -74,6 +84,11 @@ public final class MigrationWatcher implements AutoCloseable {
             if (outcome != null) {
                 return Optional.of(outcome);
             }
+            var rejection = unaudited.get(migrationId);
+            if (rejection != null && auditReadTo(rejection.getValue())) {
+                ended.put(migrationId, rejection.getKey());
+                return Optional.of(rejection.getKey());
+            }
             if (System.nanoTime() >= deadline) {
                 return Optional.empty();
             }
@@ -86,12 +101,35 @@ public final class MigrationWatcher implements AutoCloseable {
         return await(migrationId, timeout, step -> { });
     }
 
+    private boolean auditReadTo(Map<TopicPartition, Long> offsets) {
+        return offsets.entrySet().stream().allMatch(end -> consumer.position(end.getKey()) >= end.getValue());
+    }
+
     private void observe(ConsumerRecord<String, byte[]> record) {
         if (record.key() == null) {
             return;
         }
+        if (record.topic().equals(Topics.MIGRATION_REJECTIONS)) {
+            MigrationRejected rejected = topics.migrationRejections().valueSerde().deserializer()
+                    .deserialize(record.topic(), record.value());
+            String id = rejected.getMigrationId();
+            if (!ended.containsKey(id) && !steps.containsKey(id)) {
+                String detail = rejected.getReason() + ": " + rejected.getDetail();
+                Outcome outcome = new Outcome(MigrationStep.REJECTED,
+                        List.of(new Step(MigrationStep.REJECTED, rejected.getRejectedAt(), detail)), detail);
+                Map<TopicPartition, Long> auditEnd = new HashMap<>();
+                consumer.endOffsets(consumer.assignment()).forEach((partition, end) -> {
+                    if (partition.topic().equals(Topics.MIGRATION_AUDIT)) {
+                        auditEnd.put(partition, end);
+                    }
+                });
+                unaudited.put(id, Map.entry(outcome, auditEnd));
+            }
+            return;
+        }
         AuditRecord entry = topics.migrationAudit().valueSerde().deserializer().deserialize(record.topic(), record.value());
         Step step = new Step(entry.getStep(), entry.getRecordedAt(), describe(entry));
+        unaudited.remove(record.key());
         List<Step> all = steps.computeIfAbsent(record.key(), id -> new ArrayList<>());
         all.add(step);
         switch (entry.getStep()) {

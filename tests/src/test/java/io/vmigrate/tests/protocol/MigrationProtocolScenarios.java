@@ -403,6 +403,81 @@ abstract class MigrationProtocolScenarios {
         assertThat(migrate(vm, "h1", Optional.empty()).finalStep()).isEqualTo(MigrationStep.DONE);
     }
 
+    // Keys and partitions agree: a registration of a bound VM written to another partition than its key
+    // maps to reaches a task holding none of the VM's state; it is refused, never a second epoch-0 binding.
+    @Test
+    void aRecordOnAnotherPartitionThanItsKeyMapsToIsRefused() throws Exception {
+        String vm = newVm("h1");
+        VmInventoryEntry before = probe.binding(vm);
+        var registrations = system.topics().vmRegistrations();
+        int partitions;
+        try (Admin admin = Admin.create(system.clientProperties())) {
+            partitions = admin.describeTopics(List.of(registrations.name())).allTopicNames().get()
+                    .get(registrations.name()).partitions().size();
+        }
+        assertThat(partitions).as("the embedded system has several partitions").isGreaterThan(1);
+        int home = partitionOf(vm, partitions);
+        int elsewhere = (home + 1) % partitions;
+        var registration = io.vmigrate.schema.inventory.VmRegistrationRequested.newBuilder().setVmId(vm).setHostId("h2")
+                .setVmName(vm).setRequestedAt(java.time.Instant.now()).setRequestedBy("it").build();
+        Map<String, Object> props = new HashMap<>(system.clientProperties());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        long offset;
+        try (var producer = new KafkaProducer<>(props, registrations.keySerde().serializer(),
+                registrations.valueSerde().serializer())) {
+            offset = producer.send(new ProducerRecord<>(registrations.name(), elsewhere, vm, registration)).get().offset();
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<Map<String, String>> letters = new ArrayList<>();
+            readDeadLetters(letters);
+            assertThat(letters).anySatisfy(headers -> {
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.SOURCE_TOPIC, registrations.name());
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.SOURCE_PARTITION,
+                        String.valueOf(elsewhere));
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.SOURCE_OFFSET, String.valueOf(offset));
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.REASON, RefusalReason.MALFORMED.name());
+            });
+        });
+        assertThat(probe.binding(vm)).as("the binding is untouched").isEqualTo(before);
+        assertThat(probe.commandsTo("h2")).as("no key was delivered to h2 for the VM")
+                .noneMatch(c -> c.getVmId().equals(vm) && c.getMessageType() == MessageType.DELIVER_VM_KEY);
+        assertThat(migrate(vm, "h2", Optional.empty()).finalStep()).isEqualTo(MigrationStep.DONE);
+    }
+
+    // Migration ids are never reused: a request naming one already used, for another VM, is rejected. The
+    // center sees the ids used in the partition of the VM (docs/THREAT_MODEL.md says what that leaves open),
+    // so the second VM is chosen on the first one's partition.
+    @Test
+    void aMigrationIdUsedBeforeIsRejected() throws Exception {
+        String first = newVm("h2");
+        int partitions;
+        try (Admin admin = Admin.create(system.clientProperties())) {
+            String name = system.topics().migrationRequests().name();
+            partitions = admin.describeTopics(List.of(name)).allTopicNames().get().get(name).partitions().size();
+        }
+        String second = first + "-twin";
+        for (int i = 0; partitionOf(second, partitions) != partitionOf(first, partitions); i++) {
+            second = first + "-twin" + i;
+        }
+        system.addVm("h2", second, Duration.ofSeconds(60));
+        MigrationRequested done = operator.newRequest(first, "h3", Optional.empty(), Optional.empty(), "it");
+        assertThat(operator.sendAndAwait(done, OUTCOME_TIMEOUT, step -> { })).map(MigrationWatcher.Outcome::finalStep)
+                .contains(MigrationStep.DONE);
+        MigrationRequested reused = MigrationRequested.newBuilder(
+                operator.newRequest(second, "h3", Optional.empty(), Optional.empty(), "it"))
+                .setMigrationId(done.getMigrationId()).build();
+        Optional<MigrationWatcher.Outcome> rejected = operator.sendAndAwait(reused, OUTCOME_TIMEOUT, step -> { });
+        assertThat(rejected).map(MigrationWatcher.Outcome::finalStep).contains(MigrationStep.REJECTED);
+        assertThat(rejected.get().reason()).contains(RefusalReason.REPLAYED.name());
+        assertThat(probe.hostsRunning(second)).containsExactly("h2");
+        assertThat(probe.audit(done.getMigrationId())).last().extracting(AuditRecord::getStep).isEqualTo(MigrationStep.DONE);
+    }
+
+    private static int partitionOf(String key, int partitions) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+    }
+
     private void readDeadLetters(List<Map<String, String>> sink) {
         Map<String, Object> props = new HashMap<>(TopicSnapshot.consumerProperties(system.clientProperties()));
         try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
