@@ -6,15 +6,11 @@ import io.vmigrate.host.hypervisor.HypervisorPort;
 import io.vmigrate.host.hypervisor.VmDigests;
 import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.host.store.DurableIdSet;
-import io.vmigrate.schema.command.AbortMigration;
-import io.vmigrate.schema.command.MigrateOut;
-import io.vmigrate.schema.common.HostRole;
 import io.vmigrate.schema.common.MessageType;
-import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.reply.TargetVmCreated;
+import io.vmigrate.schema.securezone.SecureZoneOutcome;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
 import io.vmigrate.schema.securezone.VerifiedCommand;
-import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.schema.serde.SingleObjectCodec;
 import java.io.IOException;
 import java.util.Optional;
@@ -24,14 +20,16 @@ import org.slf4j.LoggerFactory;
 /**
  * What the agent does for each verified command type, always in this order: the secure zone verifies
  * (or signs) first, then the hypervisor acts, then the zone's signed reply is published through
- * {@link CommandReplies}. One method per command type.
+ * {@link CommandReplies}. One method per command type. The agent acts only on what the zone returned
+ * ({@link VerifiedCommand}); it never decodes a command body itself.
  */
 final class CommandActions {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandActions.class);
     private static final SingleObjectCodec<TargetVmCreated> TARGETS_CREATED = SingleObjectCodec.of(TargetVmCreated.class);
-    private static final SingleObjectCodec<MigrateOut> MIGRATE_OUTS = SingleObjectCodec.of(MigrateOut.class);
-    private static final SingleObjectCodec<AbortMigration> ABORTS = SingleObjectCodec.of(AbortMigration.class);
+
+    /** The digests of a received state that cannot be read: match no attestation. */
+    private static final byte[] NOTHING_RECEIVED = new byte[0];
 
     private final String hostId;
     private final SecureZonePort secureZone;
@@ -73,7 +71,7 @@ final class CommandActions {
         if (CommandReplies.refused(opened)) {
             return replies.refusedBySecureZone(command, opened);
         }
-        VerifiedCommand verified = verifiedOrEnvelope(opened, command.envelope());
+        VerifiedCommand verified = verifiedBy(opened, command);
         try {
             hypervisor.createTarget(verified.getMigrationId(), verified.getVmId());
         } catch (HypervisorException e) {
@@ -98,11 +96,13 @@ final class CommandActions {
         if (CommandReplies.refused(opened)) {
             return replies.refusedBySecureZone(command, opened);
         }
-        VerifiedCommand verified = verifiedOrEnvelope(opened, command.envelope());
-        MigrateOut body = MIGRATE_OUTS.decode(ByteBuffers.toArray(command.envelope().getBody()));
+        VerifiedCommand verified = verifiedBy(opened, command);
+        if (verified.getDestinationHostId() == null) {
+            throw new IOException("secure zone verified " + command.envelope().getMessageId() + " without its destination");
+        }
         VmDigests digests;
         try {
-            hypervisor.migrateOut(verified.getMigrationId(), verified.getVmId(), body.getDestinationHostId());
+            hypervisor.migrateOut(verified.getMigrationId(), verified.getVmId(), verified.getDestinationHostId().toString());
             digests = hypervisor.describe(verified.getVmId());
         } catch (HypervisorException e) {
             return replies.hypervisorFailure(command, e);
@@ -133,15 +133,20 @@ final class CommandActions {
     private HandlingResult forwardedAttestation(Command command) throws IOException {
         String migrationId = command.envelope().getMigrationId();
         String vmId = command.envelope().getVmId();
-        VmDigests received;
+        byte[] receivedDescription = NOTHING_RECEIVED;
+        byte[] receivedImageManifest = NOTHING_RECEIVED;
         try {
             // Read-only: what arrived is compared inside the secure zone, which verifies the command first.
-            received = hypervisor.describeReceived(migrationId, vmId);
+            VmDigests received = hypervisor.describeReceived(migrationId, vmId);
+            receivedDescription = received.descriptionDigest();
+            receivedImageManifest = received.imageManifestDigest();
         } catch (HypervisorException e) {
-            return replies.hypervisorFailure(command, e);
+            // Not refused here: the command is not verified yet, and a refusal signed now would name a
+            // migration anyone could claim. Nothing readable arrived; the zone verifies, then finds no match.
+            LOG.warn("{}: nothing readable received for migration {}: {}", command.record(), migrationId, e.getMessage());
         }
-        SecureZoneResponse checked = secureZone.checkAttestation(command.bytes(), received.descriptionDigest(),
-                received.imageManifestDigest());
+        SecureZoneResponse checked = secureZone.checkAttestation(command.bytes(), receivedDescription,
+                receivedImageManifest);
         if (CommandReplies.refused(checked)) {
             return replies.refusedBySecureZone(command, checked);
         }
@@ -198,37 +203,43 @@ final class CommandActions {
         return replies.carriedOut(command, deregistered);
     }
 
+    /**
+     * The zone verifies the abort and says, from its verified body, what to destroy; the target
+     * (created or already resumed) is destroyed in the hypervisor; only then does the zone zeroize the
+     * VM key and sign the acknowledgement. Every step is idempotent, so an abort retried with a fresh
+     * envelope, or redelivered after a crash in between, is carried out and acknowledged again.
+     */
     private HandlingResult abort(Command command) throws IOException {
-        AbortMigration body = ABORTS.decode(ByteBuffers.toArray(command.envelope().getBody()));
-        boolean destination = body.getRole() == HostRole.DESTINATION;
-        // Verified first; destruction follows and is idempotent, so a crash in between is healed by redelivery.
-        SecureZoneResponse aborted = secureZone.abort(command.bytes(), destination);
-        if (CommandReplies.refused(aborted)) {
-            return replies.refusedBySecureZone(command, aborted);
+        SecureZoneResponse checked = secureZone.verifyAbort(command.bytes());
+        if (CommandReplies.refused(checked)) {
+            return replies.refusedBySecureZone(command, checked);
         }
-        pendingCompletions.remove(command.envelope().getMigrationId());
-        if (destination) {
+        if (checked.getOutcome() == SecureZoneOutcome.DUPLICATE) {
+            // Carried out before a crash left it unrecorded here: its target was destroyed before the zone acted.
+            return replies.carriedOut(command, checked);
+        }
+        VerifiedCommand verified = verifiedBy(checked, command);
+        if (verified.getDestroyTarget()) {
             try {
-                hypervisor.destroyTarget(command.envelope().getMigrationId(), command.envelope().getVmId());
+                hypervisor.destroyTarget(verified.getMigrationId(), verified.getVmId());
             } catch (HypervisorException e) {
                 return replies.hypervisorFailure(command, e);
             }
         }
+        pendingCompletions.remove(verified.getMigrationId());
+        SecureZoneResponse aborted = secureZone.abort(command.bytes(), verified.getDestroyTarget());
+        if (CommandReplies.refused(aborted)) {
+            return replies.refusedBySecureZone(command, aborted);
+        }
         return replies.carriedOut(command, aborted);
     }
 
-    /** The secure zone's view of a verified command; on a DUPLICATE it may only say "seen", then the envelope (verified before) speaks. */
-    private static VerifiedCommand verifiedOrEnvelope(SecureZoneResponse response, SignedEnvelope envelope) {
-        if (response.getVerifiedCommand() != null) {
-            return response.getVerifiedCommand();
+    /** What the zone verified; a zone that says OK without it is broken, and asking again may get a proper answer. */
+    private static VerifiedCommand verifiedBy(SecureZoneResponse response, Command command) throws IOException {
+        if (response.getVerifiedCommand() == null) {
+            throw new IOException("secure zone answered " + response.getOutcome() + " without the verified command for "
+                    + command.envelope().getMessageId());
         }
-        return VerifiedCommand.newBuilder()
-                .setMessageId(envelope.getMessageId())
-                .setMessageType(envelope.getMessageType())
-                .setMigrationId(envelope.getMigrationId())
-                .setVmId(envelope.getVmId())
-                .setBindingEpoch(envelope.getBindingEpoch())
-                .build();
+        return response.getVerifiedCommand();
     }
-
 }

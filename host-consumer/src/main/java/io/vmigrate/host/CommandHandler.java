@@ -9,6 +9,9 @@ import io.vmigrate.host.store.ProcessedCommandStore;
 import io.vmigrate.host.store.DurableIdSet;
 import io.vmigrate.schema.common.Direction;
 import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.envelope.EnvelopeLimits;
+import io.vmigrate.schema.envelope.EnvelopeRefusedException;
+import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.serde.SingleObjectCodec;
 import io.vmigrate.schema.topic.Topics;
@@ -21,14 +24,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Handles one command record: decode, deduplicate by message id, have the secure zone verify the
+ * Handles one command record: bound its sizes, decode the envelope (never its body: only the secure
+ * zone decodes a body, after verifying it), deduplicate by message id, have the secure zone verify the
  * command FIRST, then act in the hypervisor, publish the secure zone's signed reply, and record the
  * command as processed. The caller commits the offset only after {@link #handle} returns.
  *
  * <p>Failures by category: {@link IOException} (secure zone unreachable, disk) means nothing is
  * concluded and the same record must be handled again later; Kafka exceptions from the publisher
  * propagate for the caller to judge; {@link AgentFatalException} means the agent must stop. Bad input
- * never throws: it is dead-lettered.
+ * never throws, whatever its bytes: what is malformed, oversize or not admitted by the secure zone is
+ * dead-lettered once with its reason, and the offset moves on.
  */
 public final class CommandHandler {
 
@@ -82,6 +87,11 @@ public final class CommandHandler {
         LOG.info("{}: handling {} {} for migration {} VM {}", record, envelope.getMessageType(), messageId,
                 envelope.getMigrationId(), envelope.getVmId());
         HandlingResult result = actions.dispatch(command);
+        if (result.kind() == Kind.NOT_ADMITTED) {
+            // Unverified: its message id is not remembered, so it can never shadow a real command's.
+            metrics.commandHandled(envelope.getMessageType().name(), result.kind());
+            return result;
+        }
         // Durable before the caller commits the offset: a crash in between republishes, never re-acts.
         processed.record(new ProcessedCommand(messageId, record.topic(), record.partition(), record.offset(),
                 result.reply().orElse(new byte[0])));
@@ -91,6 +101,7 @@ public final class CommandHandler {
         return result;
     }
 
+    /** The first thing done with a polled record: sizes bounded before anything is decoded, stored or logged. */
     private Optional<SignedEnvelope> decode(CommandRecord record) {
         byte[] value = record.value();
         if (value == null) {
@@ -99,16 +110,24 @@ public final class CommandHandler {
         }
         SignedEnvelope envelope;
         try {
+            EnvelopeLimits.checkEncodedSize(value.length);
             envelope = envelopeDeserializer.deserialize(record.topic(), value);
+            if (envelope == null) {
+                deadLetter(record, "not a signed envelope");
+                return Optional.empty();
+            }
+            // Before the message id is looked up, stored (a 64 KiB id broke the processed-command log) or logged.
+            EnvelopeLimits.check(envelope);
+        } catch (EnvelopeRefusedException e) {
+            deadLetter(record, e.getMessage());
+            return Optional.empty();
         } catch (RuntimeException e) {
             deadLetter(record, "not a signed envelope: " + e.getMessage());
             return Optional.empty();
         }
-        if (envelope == null || envelope.getDirection() != Direction.CENTER_TO_HOST
-                || envelope.getMessageType() == null
-                || io.vmigrate.schema.envelope.MessageCatalogue.directionOf(envelope.getMessageType()) != Direction.CENTER_TO_HOST) {
-            deadLetter(record, "not a command envelope"
-                    + (envelope == null ? "" : ": " + envelope.getMessageType() + " " + envelope.getDirection()));
+        if (envelope.getDirection() != Direction.CENTER_TO_HOST || envelope.getMessageType() == null
+                || MessageCatalogue.directionOf(envelope.getMessageType()) != Direction.CENTER_TO_HOST) {
+            deadLetter(record, "not a command envelope: " + envelope.getMessageType() + " " + envelope.getDirection());
             return Optional.empty();
         }
         return Optional.of(envelope);

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How a command's handling ends, in the secure zone's own signed words: the reply published when it was
- * carried out, the zone's refusal (plus an alert when it matters for security), or a zone-signed
+ * carried out, the zone's signed refusal of a verified command (plus an alert when it matters for
+ * security), a dead letter and an alert for a command the zone did not admit, or a zone-signed
  * {@code CommandRefused} when the hypervisor could not act, so the center aborts. A refusal that says
  * this agent is not trusted stops the agent; one the zone could not decide is retried.
  */
@@ -66,13 +67,26 @@ final class CommandReplies {
             // The secure zone could not decide (e.g. its disk): not a verdict on the command; try again.
             throw new IOException("secure zone failed internally on " + command.envelope().getMessageId() + ": " + detail);
         }
-        if (reply != null) {
-            publisher.publishReply(command.envelope().getVmId(), reply);
+        if (reply == null) {
+            return notAdmitted(command, reason, detail);
         }
+        publisher.publishReply(command.envelope().getVmId(), reply);
         if (new EnvelopeRefusedException(reason, detail).isSecurityRelevant()) {
             publisher.publishAlert(alert(reason, detail, command.record(), command.envelope()));
         }
         return HandlingResult.of(Kind.REFUSED, command.envelope().getMessageId(), reply);
+    }
+
+    /**
+     * The zone did not admit the command (a refusal without a signed reply): whatever it claims is
+     * unverified, so nothing answers it on {@code host.events}; it is set aside with the zone's reason
+     * and reported, once, and the offset moves on.
+     */
+    private HandlingResult notAdmitted(Command command, RefusalReason reason, String detail) {
+        publisher.publishDeadLetter(command.record(), reason, "not admitted by the secure zone: " + detail);
+        publisher.publishAlert(alert(reason, "command not admitted by the secure zone: " + detail, command.record(),
+                command.envelope()));
+        return HandlingResult.of(Kind.NOT_ADMITTED, command.envelope().getMessageId(), null);
     }
 
     /** The hypervisor cannot do what a verified command asks: the secure zone signs a refusal so the center aborts. */

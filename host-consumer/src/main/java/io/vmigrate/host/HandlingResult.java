@@ -16,6 +16,12 @@ public final class HandlingResult {
         AWAITING_VM_KEY,
         /** Already handled at this very offset (redelivery after a crash); the stored reply was published again. */
         REDELIVERED,
+        /**
+         * The secure zone did not admit it (undecodable, too large, unknown or wrong signer, bad signature,
+         * expired, another host's, wrong type): dead-lettered with the zone's reason and alerted, with no
+         * signed answer, since nothing it claims is verified.
+         */
+        NOT_ADMITTED,
         /** A message id already handled at another offset: refused and reported, nothing else published. */
         REPLAYED,
         /** Not a command at all; sent to the dead-letter topic. */

@@ -235,7 +235,7 @@ class CommandHandlerTest {
     }
 
     @Test
-    void aDeregisterSignedByAnotherKeyIsRefusedTheVmStaysAndAnAlertIsRaised() throws Exception {
+    void aDeregisterSignedByAnotherKeyIsDeadLetteredWithoutASignedRefusalTheVmStaysAndAnAlertIsRaised() throws Exception {
         hosts(Suite.INTL);
         registeredVmOnSource();
         CommandFeed forger = new CommandFeed(center.crypto());
@@ -243,10 +243,12 @@ class CommandHandlerTest {
         HandlingResult result = source.handler.handle(center.record("h1",
                 forger.deregister(MIGRATION, VM, "h1", 1, center.fingerprint(VM, 0))));
 
-        assertThat(result.kind()).isEqualTo(Kind.REFUSED);
+        assertThat(result.kind()).isEqualTo(Kind.NOT_ADMITTED);
         assertThat(source.hypervisor.state(VM)).isEqualTo(VmState.RUNNING);
-        CommandRefused refused = openReply(source, lastReply(source)).body(CommandRefused.class);
-        assertThat(refused.getReason()).isEqualTo(RefusalReason.UNKNOWN_SIGNER);
+        // Nothing signed names the migration the forgery claims.
+        assertThat(source.published.replies).isEmpty();
+        assertThat(source.published.deadLetters).singleElement()
+                .satisfies(dead -> assertThat(dead.reason()).isEqualTo(RefusalReason.UNKNOWN_SIGNER));
         assertThat(source.published.alerts).singleElement()
                 .satisfies(alert -> assertThat(alert.getReason()).isEqualTo(RefusalReason.UNKNOWN_SIGNER));
     }

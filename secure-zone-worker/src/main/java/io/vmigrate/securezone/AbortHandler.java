@@ -3,6 +3,7 @@ package io.vmigrate.securezone;
 import io.vmigrate.schema.securezone.SecureZoneOperationType;
 import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.command.AbortMigration;
+import io.vmigrate.schema.common.HostRole;
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.envelope.OpenedEnvelope;
 import io.vmigrate.schema.envelope.SignedEnvelope;
@@ -18,8 +19,13 @@ import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * ABORT: forgets an aborted migration's facts and destroys the VM key it installed here, if that
- * key is still the one held for the VM.
+ * ABORT, in two requests so that the hypervisor acts between them: asked with {@code verifyOnly}, the
+ * zone admits the command and says what its verified body asks (the role, whether a target is to be
+ * destroyed) without changing anything; asked again once the agent destroyed the target, it forgets
+ * the migration's facts, destroys the VM key the migration installed here (if it is still the one
+ * held for the VM) and signs the acknowledgement. Idempotent: an abort of a migration already aborted
+ * (a retry with a fresh envelope) finds nothing left and is acknowledged the same way; for a
+ * destination {@code vmKeyZeroized} means no VM key of that migration is held here any more.
  */
 final class AbortHandler implements OperationHandler {
 
@@ -39,6 +45,9 @@ final class AbortHandler implements OperationHandler {
     @Override
     public SecureZoneResponse handle(RelayedRequest request, SpecificRecord operation) throws IOException {
         Abort abort = (Abort) operation;
+        if (abort.getVerifyOnly()) {
+            return gate.verify(request.sequence(), abort.getEnvelope(), ACCEPTED);
+        }
         return gate.carryOut(request.sequence(), abort.getEnvelope(), ACCEPTED, RefusalReply.COMMAND_REFUSED,
                 (opened, tx) -> abort(opened, tx, abort.getTargetVmDestroyed()));
     }
@@ -48,7 +57,6 @@ final class AbortHandler implements OperationHandler {
         AbortMigration abort = opened.body(AbortMigration.class);
         String migrationId = envelope.getMigrationId();
         String vmId = envelope.getVmId();
-        boolean zeroized = false;
         KeyInstalled installed = tx.next.keyInstalledByMigration.remove(migrationId);
         if (installed != null && installed.vmId().equals(vmId)) {
             Optional<InstalledVmKey> held = tx.next.installedKey(vmId);
@@ -56,7 +64,6 @@ final class AbortHandler implements OperationHandler {
                     && held.get().migrationId().equals(migrationId)) {
                 tx.next.installedByVm.remove(vmId);
                 tx.destroyed.add(vmId);
-                zeroized = true;
             }
         }
         MigrationVm pair = new MigrationVm(migrationId, vmId);
@@ -65,7 +72,7 @@ final class AbortHandler implements OperationHandler {
         tx.next.attestationChecked.remove(pair);
         AbortAcknowledged reply = AbortAcknowledged.newBuilder()
                 .setMigrationId(migrationId).setVmId(vmId).setHostId(hostId).setRole(abort.getRole())
-                .setTargetVmDestroyed(targetVmDestroyed).setVmKeyZeroized(zeroized).build();
+                .setTargetVmDestroyed(targetVmDestroyed).setVmKeyZeroized(abort.getRole() == HostRole.DESTINATION).build();
         return replies.seal(migrationId, vmId, envelope.getBindingEpoch(), reply);
     }
 }

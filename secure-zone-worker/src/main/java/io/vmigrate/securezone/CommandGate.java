@@ -3,6 +3,7 @@ package io.vmigrate.securezone;
 import io.vmigrate.schema.common.Direction;
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.envelope.EnvelopeLimits;
 import io.vmigrate.schema.envelope.EnvelopeOpener;
 import io.vmigrate.schema.envelope.EnvelopeRefusedException;
 import io.vmigrate.schema.envelope.OpenedEnvelope;
@@ -20,11 +21,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The checks every center command passes before its action, in order: decodes (MALFORMED); opens with
- * the pinned center keys, i.e. signature and validity window ({@link EnvelopeOpener}); travels center
- * to host; names this host (WRONG_HOST); is of a type the operation takes (MALFORMED); was not acted
- * on before (else DUPLICATE with the reply then). A command that passes is carried out and recorded
- * in the replay cache in one transition; one that fails is answered with a signed refusal.
+ * The checks every center command passes before its action, in order: within its size bounds and
+ * decodes (MALFORMED); opens with the pinned center keys, i.e. identifier bounds, signature and
+ * validity window ({@link EnvelopeOpener}); travels center to host; names this host (WRONG_HOST); is
+ * of a type the operation takes (MALFORMED); was not acted on before (else DUPLICATE with the reply
+ * then). A command that fails these admission checks is refused WITHOUT a signed reply (nothing it
+ * claims is verified). An admitted command is carried out and recorded in the replay cache in one
+ * transition; one its action refuses is answered with a signed refusal.
  */
 final class CommandGate {
 
@@ -63,18 +66,18 @@ final class CommandGate {
 
     SecureZoneResponse carryOut(long sequence, ByteBuffer envelopeBytes, Set<MessageType> accepted,
             RefusalReply refusalReply, Action action) throws IOException {
-        SignedEnvelope envelope = null;
+        OpenedEnvelope opened;
         try {
-            envelope = decode(envelopeBytes);
-            OpenedEnvelope opened = admit(envelope, accepted);
-            ReplayEntry prior = store.current().replayByMessageId.get(envelope.getMessageId());
-            if (prior != null) {
-                LOG.info("host {}: command {} ({}, migration {}) was already carried out; answering with the reply then",
-                        hostId, envelope.getMessageId(), envelope.getMessageType(), envelope.getMigrationId());
-                return ZoneResponses.duplicate(sequence)
-                        .setSignedReply(prior.signedReply() == null ? null : ByteBuffer.wrap(prior.signedReply()))
-                        .setVerifiedCommand(ZoneResponses.verified(envelope)).build();
-            }
+            opened = admit(envelopeBytes, accepted);
+        } catch (ZoneRefusal refusal) {
+            return notAdmitted(sequence, refusal);
+        }
+        SignedEnvelope envelope = opened.envelope();
+        ReplayEntry prior = store.current().replayByMessageId.get(envelope.getMessageId());
+        if (prior != null) {
+            return duplicate(sequence, opened, prior);
+        }
+        try {
             Transition tx = store.begin();
             byte[] reply = action.apply(opened, tx);
             tx.next.replayByMessageId.put(envelope.getMessageId(),
@@ -84,25 +87,77 @@ final class CommandGate {
             LOG.info("host {}: carried out command {} ({}, migration {}, vm {})", hostId, envelope.getMessageId(),
                     envelope.getMessageType(), envelope.getMigrationId(), envelope.getVmId());
             return ZoneResponses.ok(sequence).setSignedReply(reply == null ? null : ByteBuffer.wrap(reply))
-                    .setVerifiedCommand(ZoneResponses.verified(envelope)).build();
+                    .setVerifiedCommand(ZoneResponses.verified(opened)).build();
         } catch (ZoneRefusal refusal) {
-            String messageId = envelope == null ? "(undecodable)" : envelope.getMessageId();
-            LOG.warn("host {}: refused command {} (migration {}): {}", hostId, messageId,
-                    envelope == null ? "?" : envelope.getMigrationId(), refusal.getMessage());
+            // A verified command this zone will not carry out: the center sent it, so it gets a signed answer.
+            LOG.warn("host {}: refused command {} (migration {}): {}", hostId, envelope.getMessageId(),
+                    envelope.getMigrationId(), refusal.getMessage());
             byte[] reply = refusalReply == RefusalReply.KEY_INSTALL_FAILED
                     ? replies.keyInstallFailed(envelope, refusal)
-                    : replies.commandRefused(envelope, accepted, refusal);
+                    : replies.commandRefused(envelope, refusal);
             return ZoneResponses.refused(sequence, refusal.reason(), refusal.detail())
                     .setSignedReply(ByteBuffer.wrap(reply)).build();
         }
     }
 
+    /**
+     * Admits a command and says what it asks ({@link ZoneResponses#verified}) without acting on it:
+     * nothing changes, nothing is signed, the replay cache is not written. A command already carried
+     * out answers DUPLICATE with its reply then, as {@link #carryOut} would.
+     */
+    SecureZoneResponse verify(long sequence, ByteBuffer envelopeBytes, Set<MessageType> accepted) {
+        OpenedEnvelope opened;
+        try {
+            opened = admit(envelopeBytes, accepted);
+        } catch (ZoneRefusal refusal) {
+            return notAdmitted(sequence, refusal);
+        }
+        ReplayEntry prior = store.current().replayByMessageId.get(opened.envelope().getMessageId());
+        if (prior != null) {
+            return duplicate(sequence, opened, prior);
+        }
+        return ZoneResponses.ok(sequence).setVerifiedCommand(ZoneResponses.verified(opened)).build();
+    }
+
+    private SecureZoneResponse duplicate(long sequence, OpenedEnvelope opened, ReplayEntry prior) {
+        SignedEnvelope envelope = opened.envelope();
+        LOG.info("host {}: command {} ({}, migration {}) was already carried out; answering with the reply then",
+                hostId, envelope.getMessageId(), envelope.getMessageType(), envelope.getMigrationId());
+        return ZoneResponses.duplicate(sequence)
+                .setSignedReply(prior.signedReply() == null ? null : ByteBuffer.wrap(prior.signedReply()))
+                .setVerifiedCommand(ZoneResponses.verified(opened)).build();
+    }
+
+    /**
+     * A command that was not admitted is answered without a signed reply: whatever migration or VM it
+     * claims is unverified, and a zone-signed refusal naming them would let anyone who can write to the
+     * command topic make the center abort a real migration. The agent dead-letters it and raises an alert.
+     */
+    private SecureZoneResponse notAdmitted(long sequence, ZoneRefusal refusal) {
+        LOG.warn("host {}: command not admitted: {}", hostId, refusal.getMessage());
+        return ZoneResponses.refused(sequence, refusal.reason(), refusal.detail()).build();
+    }
+
+    /** Decodes and opens a command, then checks it travels center to host, to this host, as a type this operation takes. */
+    private OpenedEnvelope admit(ByteBuffer envelopeBytes, Set<MessageType> accepted) throws ZoneRefusal {
+        SignedEnvelope envelope = decode(envelopeBytes);
+        return admit(envelope, accepted);
+    }
+
     private static SignedEnvelope decode(ByteBuffer envelopeBytes) throws ZoneRefusal {
         try {
+            EnvelopeLimits.checkEncodedSize(envelopeBytes.remaining());
             return ENVELOPES.decode(ByteBuffers.toArray(envelopeBytes));
+        } catch (EnvelopeRefusedException e) {
+            throw new ZoneRefusal(e.reason(), detailOf(e));
         } catch (SingleObjectCodec.CodecException e) {
             throw new ZoneRefusal(RefusalReason.MALFORMED, "command envelope does not decode: " + e.getMessage());
         }
+    }
+
+    private static String detailOf(EnvelopeRefusedException e) {
+        String prefix = e.reason() + ": ";
+        return e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
     }
 
     private OpenedEnvelope admit(SignedEnvelope envelope, Set<MessageType> accepted) throws ZoneRefusal {
@@ -110,9 +165,7 @@ final class CommandGate {
         try {
             opened = opener.open(envelope);
         } catch (EnvelopeRefusedException e) {
-            String prefix = e.reason() + ": ";
-            String detail = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
-            throw new ZoneRefusal(e.reason(), detail);
+            throw new ZoneRefusal(e.reason(), detailOf(e));
         }
         if (envelope.getDirection() != Direction.CENTER_TO_HOST) {
             throw new ZoneRefusal(RefusalReason.MALFORMED, "envelope " + envelope.getMessageId() + " is not a command");

@@ -14,7 +14,6 @@ import io.vmigrate.schema.serde.SingleObjectCodec;
 import io.vmigrate.securezone.ZoneState.ReplayEntry;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 
 /** Signs the zone's replies with its signing key, as single-object-encoded reply envelopes. */
@@ -59,37 +58,33 @@ final class ReplySigner {
         return reply;
     }
 
-    /** COMMAND_REFUSED for a command ({@code null} if it did not decode) of one of the {@code expected} types. */
-    byte[] commandRefused(SignedEnvelope command, Set<MessageType> expected, ZoneRefusal refusal) {
-        MessageType type = command != null ? command.getMessageType() : expected.iterator().next();
-        String migrationId = command != null ? command.getMigrationId() : "";
-        String vmId = command != null ? command.getVmId() : "";
+    /** COMMAND_REFUSED for a verified command the zone will not carry out. */
+    byte[] commandRefused(SignedEnvelope command, ZoneRefusal refusal) {
         CommandRefused body = CommandRefused.newBuilder()
-                .setCommandMessageId(command != null ? command.getMessageId() : "")
-                .setCommandType(type).setMigrationId(migrationId).setVmId(vmId).setHostId(hostId)
+                .setCommandMessageId(command.getMessageId())
+                .setCommandType(command.getMessageType()).setMigrationId(command.getMigrationId())
+                .setVmId(command.getVmId()).setHostId(hostId)
                 .setReason(refusal.reason()).setDetail(refusal.detail()).build();
-        return seal(migrationId, vmId, command != null ? command.getBindingEpoch() : 0L, body);
+        return seal(command.getMigrationId(), command.getVmId(), command.getBindingEpoch(), body);
     }
 
-    /** A refused key delivery is answered with KeyInstallReply FAILED, so the center can abort at once. */
+    /** A verified key delivery the zone refuses is answered with KeyInstallReply FAILED, so the center can abort at once. */
     byte[] keyInstallFailed(SignedEnvelope command, ZoneRefusal refusal) {
-        String migrationId = command != null ? command.getMigrationId() : "";
-        String vmId = command != null ? command.getVmId() : "";
         String fingerprint = "";
-        long epoch = command != null ? command.getBindingEpoch() : 0L;
-        if (command != null && command.getMessageType() == MessageType.DELIVER_VM_KEY) {
+        long epoch = command.getBindingEpoch();
+        if (command.getMessageType() == MessageType.DELIVER_VM_KEY) {
             try {
                 Binding binding = DELIVERIES.decode(ByteBuffers.toArray(command.getBody())).getBinding();
                 fingerprint = binding.getKeyFingerprint();
                 epoch = binding.getEpoch();
             } catch (SingleObjectCodec.CodecException e) {
-                // The body is what failed; the reply names no fingerprint.
+                // Cannot happen for an opened envelope (its body decoded); the reply then names no fingerprint.
             }
         }
         KeyInstallReply body = KeyInstallReply.newBuilder()
-                .setMigrationId(migrationId).setVmId(vmId).setHostId(hostId).setOutcome(KeyInstallOutcome.FAILED)
-                .setReason(refusal.reason()).setDetail(refusal.detail()).setKeyFingerprint(fingerprint).setEpoch(epoch)
-                .build();
-        return seal(migrationId, vmId, command != null ? command.getBindingEpoch() : 0L, body);
+                .setMigrationId(command.getMigrationId()).setVmId(command.getVmId()).setHostId(hostId)
+                .setOutcome(KeyInstallOutcome.FAILED).setReason(refusal.reason()).setDetail(refusal.detail())
+                .setKeyFingerprint(fingerprint).setEpoch(epoch).build();
+        return seal(command.getMigrationId(), command.getVmId(), command.getBindingEpoch(), body);
     }
 }

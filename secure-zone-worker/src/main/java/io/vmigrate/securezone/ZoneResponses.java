@@ -1,6 +1,10 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.schema.command.AbortMigration;
+import io.vmigrate.schema.command.MigrateOut;
+import io.vmigrate.schema.common.HostRole;
 import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.envelope.OpenedEnvelope;
 import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.securezone.SecureZoneOutcome;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
@@ -29,12 +33,23 @@ final class ZoneResponses {
         return ok(sequence).setSignedReply(ByteBuffer.wrap(signedReply)).build();
     }
 
-    /** What the zone verified of a command, for the agent to act on. */
-    static VerifiedCommand verified(SignedEnvelope envelope) {
-        return VerifiedCommand.newBuilder()
+    /**
+     * What the zone verified of a command, for the agent to act on: the envelope's ids and what the
+     * verified body asks of the agent, so the agent never decodes a command body itself.
+     */
+    static VerifiedCommand verified(OpenedEnvelope opened) {
+        SignedEnvelope envelope = opened.envelope();
+        VerifiedCommand.Builder verified = VerifiedCommand.newBuilder()
                 .setMessageId(envelope.getMessageId()).setMessageType(envelope.getMessageType())
                 .setMigrationId(envelope.getMigrationId()).setVmId(envelope.getVmId())
-                .setBindingEpoch(envelope.getBindingEpoch()).build();
+                .setBindingEpoch(envelope.getBindingEpoch());
+        if (opened.body() instanceof MigrateOut migrateOut) {
+            verified.setDestinationHostId(migrateOut.getDestinationHostId());
+        } else if (opened.body() instanceof AbortMigration abort) {
+            // Only a destination holds a target of the migration (created, or already resumed) to destroy.
+            verified.setAbortRole(abort.getRole()).setDestroyTarget(abort.getRole() == HostRole.DESTINATION);
+        }
+        return verified.build();
     }
 
     private static SecureZoneResponse.Builder response(long sequence, SecureZoneOutcome outcome) {

@@ -219,32 +219,96 @@ class SecureZoneCommandsTest {
 
     @ParameterizedTest
     @EnumSource(Suite.class)
-    void everyCommonCheckRefusesWithItsReasonAndASignedCommandRefused(Suite suite) throws Exception {
+    void everyAdmissionCheckRefusesWithItsReasonAndNoSignedReply(Suite suite) throws Exception {
         try (var zone = ZoneFixture.provisioned(dir, suite)) {
             var client = zone.client();
             TestCenter center = zone.center;
 
-            assertCommandRefused(zone, client.openCommand(new byte[] {1, 2, 3}), RefusalReason.MALFORMED, "");
-            assertCommandRefused(zone, client.openCommand(TestCenter.encode(new TestCenter(suite).createTarget("m1", "vm1", HOST, 0))),
-                    RefusalReason.UNKNOWN_SIGNER, "m1");
+            assertNotAdmitted(client.openCommand(new byte[] {1, 2, 3}), RefusalReason.MALFORMED);
+            assertNotAdmitted(client.openCommand(TestCenter.encode(new TestCenter(suite).createTarget("m1", "vm1", HOST, 0))),
+                    RefusalReason.UNKNOWN_SIGNER);
 
             SignedEnvelope tampered = ZoneFixture.ENVELOPES.decode(TestCenter.encode(center.createTarget("m2", "vm1", HOST, 0)));
             tampered.setBindingEpoch(7L);
-            assertCommandRefused(zone, client.openCommand(TestCenter.encode(tampered)), RefusalReason.SIGNATURE_INVALID, "m2");
+            assertNotAdmitted(client.openCommand(TestCenter.encode(tampered)), RefusalReason.SIGNATURE_INVALID);
 
             Instant past = Instant.now().minusSeconds(3600);
             byte[] expired = TestCenter.encode(center.sealValidBetween("m3", "vm1", HOST, 0, CreateTargetVm.newBuilder()
                     .setMigrationId("m3").setVmId("vm1").setSourceHostId("x").setDeadline(past).build(), past, past.plusSeconds(60)));
-            assertCommandRefused(zone, client.openCommand(expired), RefusalReason.EXPIRED, "m3");
+            assertNotAdmitted(client.openCommand(expired), RefusalReason.EXPIRED);
 
-            assertCommandRefused(zone, client.openCommand(TestCenter.encode(center.createTarget("m4", "vm1", "host-b", 0))),
-                    RefusalReason.WRONG_HOST, "m4");
-            assertCommandRefused(zone, client.openCommand(TestCenter.encode(center.deregister("m5", "vm1", HOST, 1, "ab"))),
-                    RefusalReason.MALFORMED, "m5");
-            assertCommandRefused(zone, client.deregister(TestCenter.encode(center.createTarget("m6", "vm1", HOST, 0))),
-                    RefusalReason.MALFORMED, "m6");
+            assertNotAdmitted(client.openCommand(TestCenter.encode(center.createTarget("m4", "vm1", "host-b", 0))),
+                    RefusalReason.WRONG_HOST);
+            assertNotAdmitted(client.openCommand(TestCenter.encode(center.deregister("m5", "vm1", HOST, 1, "ab"))),
+                    RefusalReason.MALFORMED);
+            assertNotAdmitted(client.deregister(TestCenter.encode(center.createTarget("m6", "vm1", HOST, 0))),
+                    RefusalReason.MALFORMED);
+            assertNotAdmitted(client.abort(TestCenter.encode(new TestCenter(suite).abort("m7", "vm1", HOST, HostRole.DESTINATION, 0)),
+                    true), RefusalReason.UNKNOWN_SIGNER);
+            assertNotAdmitted(client.verifyAbort(TestCenter.encode(new TestCenter(suite).abort("m7", "vm1", HOST, HostRole.DESTINATION, 0))),
+                    RefusalReason.UNKNOWN_SIGNER);
+            assertNotAdmitted(client.installVmKey(TestCenter.encode(new TestCenter(suite).deliverVmKey("m8", "vm1", HOST, 1,
+                    zone.crypto.generateSigningKey(), zone.encapsulationKey()))), RefusalReason.UNKNOWN_SIGNER);
+
+            SignedEnvelope oversize = center.createTarget("m9", "vm1", HOST, 0);
+            oversize.setMessageId("x".repeat(70_000));
+            assertNotAdmitted(client.openCommand(TestCenter.encode(oversize)), RefusalReason.MALFORMED);
+            assertNotAdmitted(client.openCommand(TestCenter.encode(center.createTarget("m".repeat(300), "vm1", HOST, 0))),
+                    RefusalReason.MALFORMED);
+
+            SignedEnvelope badBody = center.abort("m10", "vm1", HOST, HostRole.DESTINATION, 0);
+            badBody.setBody(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0xC3, 0x01, 1, 2}));
+            badBody.setSignature(java.nio.ByteBuffer.allocate(0));
+            badBody.setSignature(java.nio.ByteBuffer.wrap(center.crypto().signer(center.key()).sign(
+                    io.vmigrate.schema.envelope.EnvelopeSigningInput.of(badBody),
+                    io.vmigrate.schema.envelope.EnvelopeSigningInput.contextOf(badBody)).toBytes()));
+            assertNotAdmitted(client.verifyAbort(TestCenter.encode(badBody)), RefusalReason.MALFORMED);
+            assertNotAdmitted(client.abort(TestCenter.encode(badBody), true), RefusalReason.MALFORMED);
 
             assertThat(VtcmStore.listInstalled(zone.stateDir())).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void verifyingAnAbortSaysWhatItsBodyAsksAndChangesNothing(Suite suite) throws Exception {
+        try (var zone = ZoneFixture.provisioned(dir, suite)) {
+            var client = zone.client();
+            PrivateKeyHandle targetKey = zone.crypto.generateSigningKey();
+            client.openCommand(TestCenter.encode(zone.center.createTarget("m1", "vm1", HOST, 0)));
+            client.installVmKey(TestCenter.encode(zone.center.deliverVmKey("m1", "vm1", HOST, 1, targetKey, zone.encapsulationKey())));
+            byte[] abort = TestCenter.encode(zone.center.abort("m1", "vm1", HOST, HostRole.DESTINATION, 0));
+
+            SecureZoneResponse verified = client.verifyAbort(abort);
+            assertThat(verified.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
+            assertThat(verified.getSignedReply()).isNull();
+            assertThat(verified.getVerifiedCommand().getAbortRole()).isEqualTo(HostRole.DESTINATION);
+            assertThat(verified.getVerifiedCommand().getDestroyTarget()).isTrue();
+            assertThat(VtcmStore.listInstalled(zone.stateDir())).hasSize(1);
+            assertThat(client.verifyAbort(abort).getOutcome()).as("verifying writes no replay entry").isEqualTo(SecureZoneOutcome.OK);
+
+            assertThat(client.abort(abort, true).getOutcome()).isEqualTo(SecureZoneOutcome.OK);
+            assertThat(VtcmStore.listInstalled(zone.stateDir())).isEmpty();
+            SecureZoneResponse afterwards = client.verifyAbort(abort);
+            assertThat(afterwards.getOutcome()).isEqualTo(SecureZoneOutcome.DUPLICATE);
+            assertThat(afterwards.getSignedReply()).isNotNull();
+
+            SecureZoneResponse atSource = client.verifyAbort(TestCenter.encode(zone.center.abort("m2", "vm1", HOST, HostRole.SOURCE, 0)));
+            assertThat(atSource.getVerifiedCommand().getAbortRole()).isEqualTo(HostRole.SOURCE);
+            assertThat(atSource.getVerifiedCommand().getDestroyTarget()).isFalse();
+
+            SecureZoneResponse again = client.abort(TestCenter.encode(zone.center.abort("m1", "vm1", HOST, HostRole.DESTINATION, 0)), true);
+            assertThat(again.getOutcome()).as("a retry with a fresh envelope").isEqualTo(SecureZoneOutcome.OK);
+            assertThat(zone.openReply(again).body(AbortAcknowledged.class).getVmKeyZeroized()).isTrue();
+        }
+    }
+
+    @Test
+    void aVerifiedMigrateOutNamesItsDestination() throws Exception {
+        try (var zone = ZoneFixture.provisioned(dir, Suite.INTL)) {
+            installRegistrationKey(zone, "vm1");
+            SecureZoneResponse out = zone.client().openCommand(TestCenter.encode(zone.center.migrateOut("m1", "vm1", HOST, "h7", 0)));
+            assertThat(out.getVerifiedCommand().getDestinationHostId()).hasToString("h7");
         }
     }
 
@@ -297,7 +361,7 @@ class SecureZoneCommandsTest {
             assertKeyInstallFailed(zone, client.installVmKey(TestCenter.encode(center.seal("m1", "vm1", HOST, 1, otherFingerprint))),
                     RefusalReason.BINDING_MISMATCH);
 
-            assertKeyInstallFailed(zone, client.installVmKey(TestCenter.encode(new TestCenter(suite).deliverVmKey("m1", "vm1", HOST, 1, vmKey, me))),
+            assertNotAdmitted(client.installVmKey(TestCenter.encode(new TestCenter(suite).deliverVmKey("m1", "vm1", HOST, 1, vmKey, me))),
                     RefusalReason.UNKNOWN_SIGNER);
             assertThat(VtcmStore.listInstalled(zone.stateDir())).isEmpty();
 
@@ -337,7 +401,7 @@ class SecureZoneCommandsTest {
                     RefusalReason.STALE_EPOCH, "m1");
             assertCommandRefused(zone, client.deregister(TestCenter.encode(zone.center.deregister("m1", "vm1", HOST, 1, zone.crypto.generateSigningKey().keyId().toString()))), RefusalReason.BINDING_MISMATCH, "m1");
             byte[] forged = TestCenter.encode(new TestCenter(suite).deregister("m1", "vm1", HOST, 1, fingerprint));
-            assertCommandRefused(zone, client.deregister(forged), RefusalReason.UNKNOWN_SIGNER, "m1");
+            assertNotAdmitted(client.deregister(forged), RefusalReason.UNKNOWN_SIGNER);
             assertThat(VtcmStore.listInstalled(zone.stateDir())).hasSize(1);
 
             byte[] deregister = TestCenter.encode(zone.center.deregister("m1", "vm1", HOST, 1, fingerprint));
@@ -368,6 +432,12 @@ class SecureZoneCommandsTest {
         assertThat(refused.getReason()).isEqualTo(reason);
         assertThat(refused.getHostId()).isEqualTo(HOST);
         assertThat(refused.getMigrationId()).isEqualTo(migrationId);
+    }
+
+    /** Refused at admission: no signed reply, since nothing the command claims is verified. */
+    private static void assertNotAdmitted(SecureZoneResponse response, RefusalReason reason) {
+        assertRefused(response, reason);
+        assertThat(response.getSignedReply()).as("no signed reply for an unverified command").isNull();
     }
 
     private static void assertKeyInstallFailed(ZoneFixture zone, SecureZoneResponse response, RefusalReason reason)

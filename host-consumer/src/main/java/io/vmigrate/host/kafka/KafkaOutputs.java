@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -72,7 +73,15 @@ public final class KafkaOutputs implements ReplyPublisher, EnrollmentSink {
     @Override
     public void publishDeadLetter(CommandRecord record, RefusalReason reason, String detail) {
         var headers = DeadLetterHeaders.of(reason, detail, record.topic(), record.partition(), record.offset(), component);
-        await(producer.send(new ProducerRecord<>(topics.deadLetter().name(), null, record.key(), record.value(), headers)));
+        try {
+            await(producer.send(new ProducerRecord<>(topics.deadLetter().name(), null, record.key(), record.value(), headers)));
+        } catch (RecordTooLargeException e) {
+            // A record as large as the topic allows has no room left for the headers: set aside without its
+            // bytes (its coordinates say where the original is), rather than stop the agent on it.
+            var withoutValue = DeadLetterHeaders.of(reason, detail + " (record too large to copy here)", record.topic(),
+                    record.partition(), record.offset(), component);
+            await(producer.send(new ProducerRecord<byte[], byte[]>(topics.deadLetter().name(), null, null, null, withoutValue)));
+        }
     }
 
     @Override

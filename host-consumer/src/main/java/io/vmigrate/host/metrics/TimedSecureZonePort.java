@@ -85,6 +85,11 @@ public final class TimedSecureZonePort implements SecureZonePort {
     }
 
     @Override
+    public SecureZoneResponse verifyAbort(byte[] envelope) throws IOException {
+        return timed("verify-abort", () -> delegate.verifyAbort(envelope));
+    }
+
+    @Override
     public SecureZoneResponse abort(byte[] envelope, boolean targetVmDestroyed) throws IOException {
         return timed("abort", () -> delegate.abort(envelope, targetVmDestroyed));
     }

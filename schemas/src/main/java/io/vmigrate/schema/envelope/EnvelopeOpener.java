@@ -16,7 +16,8 @@ import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Checks an envelope before anyone acts on it: a signer key we trust, a valid signature over every
+ * Checks an envelope before anyone acts on it: every identifier and the body within their bounds
+ * ({@link EnvelopeLimits}), a signer key we trust, a valid signature over every
  * field, the direction its type allows, the validity window, and a body that decodes and names the
  * same migration and VM as the envelope. Receivers add their own checks (addressed to me, not
  * replayed, current epoch) on top.
@@ -46,6 +47,7 @@ public final class EnvelopeOpener {
 
     /** Opens as of a given instant, e.g. the record timestamp when replaying a log. */
     public OpenedEnvelope openAt(SignedEnvelope envelope, Instant at) throws EnvelopeRefusedException {
+        EnvelopeLimits.check(envelope);
         String id = envelope.getMessageId();
         if (envelope.getDirection() != MessageCatalogue.directionOf(envelope.getMessageType())) {
             throw new EnvelopeRefusedException(RefusalReason.MALFORMED,

@@ -132,6 +132,12 @@ public final class SecureZoneClient implements SecureZonePort {
     }
 
     @Override
+    public SecureZoneResponse verifyAbort(byte[] envelope) throws IOException {
+        return call(Abort.newBuilder().setEnvelope(ByteBuffer.wrap(envelope.clone())).setTargetVmDestroyed(false)
+                .setVerifyOnly(true).build());
+    }
+
+    @Override
     public SecureZoneResponse abort(byte[] envelope, boolean targetVmDestroyed) throws IOException {
         return call(Abort.newBuilder().setEnvelope(ByteBuffer.wrap(envelope.clone())).setTargetVmDestroyed(targetVmDestroyed)
                 .build());
