@@ -163,15 +163,8 @@ public final class EndToEndBenchmark {
                     Optional.empty(), "bench"));
         }
         var positions = MigrationWatcher.positionsNow(system.clientProperties());
-        Map<String, Object> props = new HashMap<>(system.clientProperties());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        var topic = system.topics().migrationRequests();
         long start = System.nanoTime();
-        try (var producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
-            for (MigrationRequested request : requests) {
-                producer.send(new ProducerRecord<>(topic.name(), request.getVmId(), request));
-            }
-        }
+        operator.sendAll(requests);
         try (MigrationWatcher watcher = MigrationWatcher.from(system.clientProperties(), system.topics(), positions)) {
             for (MigrationRequested request : requests) {
                 MigrationWatcher.Outcome outcome = watcher.awaitAny(request.getMigrationId(), Duration.ofMinutes(5))

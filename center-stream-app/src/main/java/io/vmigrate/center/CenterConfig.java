@@ -43,6 +43,8 @@ public final class CenterConfig extends AbstractConfig {
     public static final String HTTP_PORT = "vmigrate.center.http.port";
     public static final String HTTP_ADVERTISED_HOST = "vmigrate.center.http.advertised.host";
     public static final String HTTP_FORWARD_TIMEOUT_MS = "vmigrate.center.http.forward.timeout.ms";
+    public static final String OPERATORS_FILE = "vmigrate.center.operators.file";
+    public static final String HOSTS_ALLOWLIST_FILE = "vmigrate.center.hosts.allowlist.file";
     /** Originals with this prefix are handed to Kafka Streams with the prefix removed (e.g. security settings). */
     public static final String STREAMS_PASSTHROUGH_PREFIX = "streams.";
 
@@ -98,7 +100,16 @@ public final class CenterConfig extends AbstractConfig {
                     "Host name other center instances use to reach this one (Kafka Streams application.server); "
                             + "empty: the bind address, or this machine's name if that is a wildcard.")
             .define(HTTP_FORWARD_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
-                    "How long a status request forwarded to another center instance may take.");
+                    "How long a status request forwarded to another center instance may take.")
+            .define(OPERATORS_FILE, Type.STRING, "", Importance.HIGH,
+                    "File of the operator keys the center trusts, one per line: name, role (OPERATOR, AUDITOR, ADMIN), "
+                            + "suite, key id, public key (base64 SPKI); 'vmigrate operator init' prints a line. Every "
+                            + "request on migration.requests and host.approvals must be signed by one of them; empty: "
+                            + "no operator is known and every request is refused.")
+            .define(HOSTS_ALLOWLIST_FILE, Type.STRING, "", Importance.MEDIUM,
+                    "File of pre-approved hosts, one per line: host id and the fingerprint (key id) of its secure-zone "
+                            + "signing key. A host listed here is trusted as soon as it enrolls with that key; any other "
+                            + "host stays pending until an operator approves it. Empty: no host is pre-approved.");
 
     public CenterConfig(Map<?, ?> originals) {
         super(DEFINITION, originals, false);
@@ -183,6 +194,18 @@ public final class CenterConfig extends AbstractConfig {
 
     public Duration httpForwardTimeout() {
         return Duration.ofMillis(getLong(HTTP_FORWARD_TIMEOUT_MS));
+    }
+
+    /** The operators file, if one is configured. */
+    public Optional<Path> operatorsFile() {
+        String path = getString(OPERATORS_FILE);
+        return path.isBlank() ? Optional.empty() : Optional.of(Path.of(path));
+    }
+
+    /** The pre-approved hosts file, if one is configured. */
+    public Optional<Path> hostsAllowListFile() {
+        String path = getString(HOSTS_ALLOWLIST_FILE);
+        return path.isBlank() ? Optional.empty() : Optional.of(Path.of(path));
     }
 
     public Suite suite() {

@@ -6,6 +6,7 @@ import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
+import io.vmigrate.schema.request.OperatorRequest;
 import io.vmigrate.schema.serde.SerdeFactory;
 import io.vmigrate.schema.topic.Topic;
 import io.vmigrate.schema.topic.Topics;
@@ -93,30 +94,34 @@ public final class CenterTopology {
 
     /** As {@link #build(CenterConfig, CenterVault, Topics, Clock)}, recording into {@code metrics}. */
     public static Topology build(CenterConfig config, CenterVault vault, Topics topics, Clock clock, CenterMetrics metrics) {
-        return build(WorkflowSettings.from(config), config.wireFormat().serdeFactory(), vault, topics, clock, metrics);
+        return build(WorkflowSettings.from(config), CenterAccess.from(config), config.wireFormat().serdeFactory(), vault,
+                topics, clock, metrics);
     }
 
-    public static Topology build(WorkflowSettings settings, SerdeFactory serdes, CenterVault vault, Topics topics, Clock clock) {
-        return build(settings, serdes, vault, topics, clock, CenterMetrics.NONE);
+    public static Topology build(WorkflowSettings settings, CenterAccess access, SerdeFactory serdes, CenterVault vault,
+            Topics topics, Clock clock) {
+        return build(settings, access, serdes, vault, topics, clock, CenterMetrics.NONE);
     }
 
-    public static Topology build(WorkflowSettings settings, SerdeFactory serdes, CenterVault vault, Topics topics, Clock clock,
-            CenterMetrics metrics) {
-        CenterServices services = new CenterServices(vault, settings, clock, metrics);
+    public static Topology build(WorkflowSettings settings, CenterAccess access, SerdeFactory serdes, CenterVault vault,
+            Topics topics, Clock clock, CenterMetrics metrics) {
+        CenterServices services = new CenterServices(vault, settings, access, clock, metrics);
         Serde<String> keys = Serdes.String();
         Topology topology = new Topology();
 
         // --- workflow sub-topology (keyed by VM id)
-        Topic<String, ?> requests = topics.migrationRequests();
+        Topic<String, OperatorRequest> requests = topics.migrationRequests();
         Topic<String, SignedEnvelope> events = topics.hostEvents();
         Topic<String, VmRegistrationRequested> registrations = topics.vmRegistrations();
+        // Requests are read as bytes: the processor decodes them, so that whatever is not a signed request
+        // (an unsigned MigrationRequested included) is refused with an alert, not only dead-lettered.
         topology.addSource(MIGRATION_REQUESTS_SOURCE, requests.keySerde().deserializer(),
-                topics.migrationRequests().valueSerde().deserializer(), requests.name());
+                Serdes.ByteArray().deserializer(), requests.name());
         topology.addSource(HOST_EVENTS_SOURCE, events.keySerde().deserializer(), events.valueSerde().deserializer(), events.name());
         topology.addSource(VM_REGISTRATIONS_SOURCE, registrations.keySerde().deserializer(),
                 registrations.valueSerde().deserializer(), registrations.name());
         topology.addProcessor(REQUEST_VALIDATOR,
-                () -> new MigrationRequestProcessor(services, topics.migrationRequests().valueSerde().serializer()),
+                () -> new MigrationRequestProcessor(services, requests.valueSerde().deserializer()),
                 MIGRATION_REQUESTS_SOURCE);
         topology.addProcessor(HOST_REPLY_PROCESSOR,
                 () -> new HostReplyProcessor(services, events.valueSerde().serializer()), HOST_EVENTS_SOURCE);

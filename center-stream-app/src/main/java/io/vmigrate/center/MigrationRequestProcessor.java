@@ -1,40 +1,89 @@
 package io.vmigrate.center;
 
 import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.envelope.EnvelopeRefusedException;
+import io.vmigrate.schema.operator.OperatorRequestOpener;
+import io.vmigrate.schema.operator.VerifiedOperatorRequest;
+import io.vmigrate.schema.request.AbortRequested;
+import io.vmigrate.schema.request.MigrationRejected;
 import io.vmigrate.schema.request.MigrationRequested;
-import org.apache.kafka.common.serialization.Serializer;
+import io.vmigrate.schema.request.OperatorRequest;
+import io.vmigrate.schema.request.OperatorRequestType;
+import io.vmigrate.schema.serde.SingleObjectCodec;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * {@code migration.requests} into the workflow machine: dead-letters a record that is not a
- * request keyed by its VM id, and hands every other to the machine, which validates it and either
- * commands source and destination or rejects it.
+ * {@code migration.requests} into the workflow machine. Every record must be an operator request
+ * signed by a key of the operators file; it is verified before anything of its body is read
+ * ({@link OperatorRequestOpener}). What cannot be verified (not a request, unsigned, unknown key,
+ * bad signature, expired) is dead-lettered with its reason and alerted, attributed to no migration;
+ * a verified request of a role that may not write (an auditor) is rejected with a
+ * {@code MigrationRejected} and alerted. Only then does the machine see it, with {@code requestedBy}
+ * replaced by the verified operator's name.
  */
-final class MigrationRequestProcessor implements Processor<String, MigrationRequested, Object, Object> {
+final class MigrationRequestProcessor implements Processor<String, byte[], Object, Object> {
+
+    private static final int MAX_RECORD_BYTES = 64 * 1024;
+    private static final SingleObjectCodec<MigrationRequested> UNSIGNED = SingleObjectCodec.of(MigrationRequested.class);
 
     private final CenterServices services;
-    private final Serializer<MigrationRequested> serializer;
+    private final Deserializer<OperatorRequest> deserializer;
+    private OperatorRequestOpener opener;
     private WorkflowAdapter workflow;
 
-    MigrationRequestProcessor(CenterServices services, Serializer<MigrationRequested> serializer) {
+    MigrationRequestProcessor(CenterServices services, Deserializer<OperatorRequest> deserializer) {
         this.services = services;
-        this.serializer = serializer;
+        this.deserializer = deserializer;
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.workflow = new WorkflowAdapter(context, services);
+        this.opener = new OperatorRequestOpener(services.access().operators(), services.clock(),
+                services.settings().allowedClockSkew());
     }
 
     @Override
-    public void process(Record<String, MigrationRequested> record) {
-        MigrationRequested request = record.value();
-        if (request == null || record.key() == null || !record.key().equals(request.getVmId())) {
-            workflow.outputs().deadLetter(DeadLetters.utf8(String.valueOf(record.key())),
-                    request == null ? null : serializer.serialize(null, request), RefusalReason.MALFORMED,
-                    "migration request without value, or keyed by something else than its VM id");
+    public void process(Record<String, byte[]> record) {
+        byte[] value = record.value();
+        if (record.key() == null || value == null || value.length > MAX_RECORD_BYTES) {
+            refuse(record, RefusalReason.MALFORMED, "migration request without key or value, or over " + MAX_RECORD_BYTES
+                    + " bytes");
+            return;
+        }
+        OperatorRequest request;
+        try {
+            request = deserializer.deserialize(null, value);
+        } catch (RuntimeException e) {
+            refuse(record, isUnsignedRequest(value) ? RefusalReason.NOT_SIGNED : RefusalReason.MALFORMED,
+                    isUnsignedRequest(value) ? "an unsigned MigrationRequested; requests must be signed operator requests"
+                            : "not a signed operator request");
+            return;
+        }
+        VerifiedOperatorRequest verified;
+        try {
+            verified = opener.open(request, record.key());
+        } catch (EnvelopeRefusedException e) {
+            refuse(record, e.reason(), e.getMessage());
+            return;
+        }
+        switch (verified.type()) {
+            case MIGRATION_REQUESTED -> migrate(verified);
+            case ABORT_REQUESTED -> abort(verified);
+            default -> refuse(record, RefusalReason.MALFORMED, "request " + verified.requestId() + ": "
+                    + verified.type() + " belongs on host.approvals");
+        }
+    }
+
+    private void migrate(VerifiedOperatorRequest verified) {
+        MigrationRequested request = MigrationRequested.newBuilder(verified.body(MigrationRequested.class))
+                .setRequestedBy(verified.operator().name())
+                .build();
+        if (!verified.authorized()) {
+            unauthorized(verified, request.getMigrationId(), request.getVmId());
             return;
         }
         String misplaced = workflow.misplaced(record.key());
@@ -45,5 +94,47 @@ final class MigrationRequestProcessor implements Processor<String, MigrationRequ
             return;
         }
         workflow.apply(workflow.machine().onRequest(workflow.facts(request.getVmId()), request, workflow.now()));
+    }
+
+    private void abort(VerifiedOperatorRequest verified) {
+        AbortRequested abort = verified.body(AbortRequested.class);
+        if (!verified.authorized()) {
+            unauthorized(verified, abort.getMigrationId(), abort.getVmId());
+            return;
+        }
+        workflow.apply(workflow.machine().onAbortRequest(workflow.facts(abort.getVmId()), abort, verified.requestId(),
+                verified.operator().name(), workflow.now()));
+    }
+
+    /** Signed by a known key whose role may not ask for this: refused, named, alerted; the workflow never sees it. */
+    private void unauthorized(VerifiedOperatorRequest verified, String migrationId, String vmId) {
+        String detail = verified.operator().role() + " " + verified.operator().name() + " may not request "
+                + verified.type();
+        workflow.outputs().rejection(MigrationRejected.newBuilder()
+                .setMigrationId(migrationId)
+                .setVmId(vmId)
+                .setReason(RefusalReason.NOT_AUTHORIZED)
+                .setDetail(detail)
+                .setRejectedAt(workflow.now())
+                .setRequestId(verified.requestId())
+                .setRequestType(verified.type() == OperatorRequestType.MIGRATION_REQUESTED ? null : verified.type())
+                .build());
+        workflow.outputs().alert(RefusalReason.NOT_AUTHORIZED, detail, null, migrationId, vmId, verified.requestId());
+    }
+
+    /** Nothing unverified is attributed to a migration: the record is dead-lettered and alerted as it came. */
+    private void refuse(Record<String, byte[]> record, RefusalReason reason, String detail) {
+        byte[] key = record.key() == null ? null : DeadLetters.utf8(record.key());
+        workflow.outputs().deadLetter(key, record.value(), reason, detail);
+        workflow.outputs().alert(reason, detail, null, null, null, null);
+    }
+
+    private static boolean isUnsignedRequest(byte[] value) {
+        try {
+            UNSIGNED.decode(value);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 }

@@ -16,7 +16,10 @@ import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.reply.KeyInstallOutcome;
 import io.vmigrate.schema.reply.KeyInstallReply;
 import io.vmigrate.schema.request.MigrationRejected;
+import io.vmigrate.schema.operator.OperatorRole;
+import io.vmigrate.schema.operator.OperatorsFile;
 import io.vmigrate.schema.request.MigrationRequested;
+import io.vmigrate.schema.request.OperatorRequest;
 import io.vmigrate.schema.topic.Topics;
 import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.Suite;
@@ -52,7 +55,11 @@ final class CenterHarness implements AutoCloseable {
     final TopologyTestDriver driver;
     final Verifier centerVerifier;
 
-    final TestInputTopic<String, MigrationRequested> requests;
+    final TestInputTopic<String, OperatorRequest> requests;
+    final TestInputTopic<String, byte[]> rawRequests;
+    /** Known to the center from its operators file: an operator and an auditor. */
+    final TestOperator operator;
+    final TestOperator auditor;
     final TestInputTopic<String, SignedEnvelope> events;
     final TestInputTopic<byte[], byte[]> rawEvents;
     final TestInputTopic<String, VmRegistrationRequested> registrations;
@@ -79,7 +86,12 @@ final class CenterHarness implements AutoCloseable {
         this.suite = suite;
         this.vault = CenterVault.openOrCreate(dir.resolve("vault.bcfks"), "test-password".toCharArray(), suite);
         this.centerVerifier = CryptoSuites.get(suite).verifier(vault.centerPublicKey());
+        this.operator = new TestOperator(suite, "olga", OperatorRole.OPERATOR, clock);
+        this.auditor = new TestOperator(suite, "audrey", OperatorRole.AUDITOR, clock);
+        Path operatorsFile = dir.resolve("operators");
+        OperatorsFile.write(operatorsFile, List.of(operator.known(), auditor.known()));
         CenterConfig config = new CenterConfig(Map.of(
+                CenterConfig.OPERATORS_FILE, operatorsFile.toString(),
                 CenterConfig.BOOTSTRAP_SERVERS, "unused:9092",
                 CenterConfig.VAULT_PASSWORD, "test-password",
                 CenterConfig.SUITE, suite.name().toLowerCase(java.util.Locale.ROOT),
@@ -93,6 +105,8 @@ final class CenterHarness implements AutoCloseable {
         properties.putAll(overrides);
         this.driver = new TopologyTestDriver(CenterTopology.build(config, vault, topics, clock), properties, START);
         this.requests = input(topics.migrationRequests());
+        this.rawRequests = driver.createInputTopic(Topics.MIGRATION_REQUESTS, new org.apache.kafka.common.serialization.StringSerializer(),
+                new ByteArraySerializer(), START, Duration.ZERO);
         this.events = input(topics.hostEvents());
         this.rawEvents = driver.createInputTopic(Topics.HOST_EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
         this.registrations = input(topics.vmRegistrations());
@@ -167,9 +181,18 @@ final class CenterHarness implements AutoCloseable {
     }
 
     void request(String migrationId, String vmId, String source, String destination) {
-        requests.pipeInput(vmId, MigrationRequested.newBuilder().setMigrationId(migrationId).setVmId(vmId)
-                .setSourceHostId(source).setDestinationHostId(destination).setRequestedBy("operator")
-                .setRequestedAt(clock.instant()).setDeadline(null).build());
+        requests.pipeInput(vmId, operator.sign(migrationRequest(migrationId, vmId, source, destination)));
+    }
+
+    MigrationRequested migrationRequest(String migrationId, String vmId, String source, String destination) {
+        return MigrationRequested.newBuilder().setMigrationId(migrationId).setVmId(vmId)
+                .setSourceHostId(source).setDestinationHostId(destination).setRequestedBy("typed-by-the-requester")
+                .setRequestedAt(clock.instant()).setDeadline(null).build();
+    }
+
+    void abort(String migrationId, String vmId) {
+        requests.pipeInput(vmId, operator.sign(io.vmigrate.schema.request.AbortRequested.newBuilder()
+                .setMigrationId(migrationId).setVmId(vmId).build()));
     }
 
     /** Drains the audit topic into {@link #audit} and returns one migration's records. */

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 /** Asks the center to migrate a VM; with {@code --wait}, follows it step by step to its end. */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-        description = "Request the migration of a VM to another host.",
+        description = "Request the migration of a VM to another host (signed with your operator key).",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:request sent (or, with --wait, migration DONE)", "1:error", "2:migration ABORTED",
                 "3:migration REJECTED", "4:--wait timed out"})
@@ -32,6 +32,9 @@ final class MigrateCommand implements Callable<Integer> {
 
     @Mixin
     private ClusterOptions cluster;
+
+    @Mixin
+    private OperatorKeyOptions key;
 
     @Option(names = "--vm", required = true, description = "VM id.")
     private String vmId;
@@ -56,7 +59,9 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Operator operator = new Operator(cluster.clientProperties(), Topics.withDefaultWireFormat(), Clock.systemUTC());
+        Clock clock = Clock.systemUTC();
+        Operator operator = new Operator(cluster.clientProperties(), Topics.withDefaultWireFormat(), clock,
+                key.open(cluster.dataDir).sealer(clock));
         MigrationRequested request = operator.newRequest(vmId, destination, Optional.ofNullable(source),
                 Optional.ofNullable(deadline), System.getProperty("user.name", "operator"));
         String header = String.format("migration %s: %s %s -> %s", request.getMigrationId(), vmId,

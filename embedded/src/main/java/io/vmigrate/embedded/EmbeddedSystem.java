@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * {@code vmigrate up}/{@code demo} and by the end-to-end tests, so both run the same wiring.
  *
  * <p>Data directory layout: {@code cluster.properties} and {@code node-0/} (the broker),
- * {@code status.url} (the center's status API while it runs), {@code center/} (vault, public key, Streams state), {@code hosts/<id>/} (secure-zone state and
+ * {@code status.url} (the center's status API while it runs), {@code center/} (vault, public key, operators file, Streams state),
+ * {@code operators/} (the user's operator and auditor keys, sealed), {@code hosts/<id>/} (secure-zone state and
  * socket, agent state), {@code hypervisor/} (the file hypervisor's VMs), {@code secrets.properties}.
  */
 public final class EmbeddedSystem implements AutoCloseable {
@@ -48,6 +49,7 @@ public final class EmbeddedSystem implements AutoCloseable {
     private EmbeddedKafkaBroker broker;
     private String bootstrapServers;
     private CenterConfig centerConfig;
+    private EmbeddedOperators operators;
     private CenterApp center;
     private boolean closed;
 
@@ -65,6 +67,7 @@ public final class EmbeddedSystem implements AutoCloseable {
         try {
             Files.createDirectories(dataDir);
             SystemSecrets secrets = SystemSecrets.loadOrCreate(dataDir);
+            operators = EmbeddedOperators.loadOrCreate(dataDir, settings.suite, secrets);
             if (settings.externalBootstrap == null) {
                 broker = EmbeddedKafkaBroker.singleNode(dataDir).start();
                 bootstrapServers = broker.bootstrapServers();
@@ -109,8 +112,16 @@ public final class EmbeddedSystem implements AutoCloseable {
         return topics;
     }
 
+    /** The operator of this system: its requests are signed with the OPERATOR key the center is configured with. */
     public Operator operator() {
-        return new Operator(clientProperties(), topics, Clock.systemUTC());
+        Clock clock = Clock.systemUTC();
+        return new Operator(clientProperties(), topics, clock, operators.operator().sealer(clock));
+    }
+
+    /** The auditor of this system: a known key whose role may only read, so every request it signs is refused. */
+    public Operator auditor() {
+        Clock clock = Clock.systemUTC();
+        return new Operator(clientProperties(), topics, clock, operators.auditor().sealer(clock));
     }
 
     public Suite suite() {
@@ -239,6 +250,7 @@ public final class EmbeddedSystem implements AutoCloseable {
         props.put(CenterConfig.VAULT_PATH, centerDir.resolve("vault.bcfks").toString());
         props.put(CenterConfig.VAULT_PASSWORD, new String(secrets.centerVaultPassword()));
         props.put(CenterConfig.PUBLIC_KEY_PATH, centerPublicKeyFile(dataDir).toString());
+        props.put(CenterConfig.OPERATORS_FILE, operators.operatorsFile().toString());
         props.put(CenterConfig.STATE_DIR, centerDir.resolve("streams").toString());
         props.put(CenterConfig.PROVISION_TOPICS, "false");
         props.put(CenterConfig.TOPIC_PARTITIONS, String.valueOf(settings.partitions));

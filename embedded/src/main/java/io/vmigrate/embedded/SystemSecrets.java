@@ -13,7 +13,7 @@ import java.util.Properties;
 /**
  * Passwords that seal the center vault and each host's keys in the embedded system. An environment
  * variable wins ({@code VMIGRATE_CENTER_VAULT_PASSWORD}, {@code VMIGRATE_SEALING_PASSWORD_<HOST>},
- * {@code VMIGRATE_AGENT_PASSWORD_<HOST>}); otherwise a random password is generated once and kept in
+ * {@code VMIGRATE_AGENT_PASSWORD_<HOST>}, {@code VMIGRATE_OPERATOR_PASSWORD_<NAME>}); otherwise a random password is generated once and kept in
  * {@code secrets.properties} (mode 0600) under the data directory. That file is a convenience of the
  * single-machine embedded mode: a real deployment gives each process its own password.
  */
@@ -51,6 +51,10 @@ final class SystemSecrets {
 
     char[] agentPassword(String hostId) {
         return password("agent." + hostId, "VMIGRATE_AGENT_PASSWORD_" + envName(hostId));
+    }
+
+    char[] operatorPassword(String name) {
+        return password("operator." + name, "VMIGRATE_OPERATOR_PASSWORD_" + envName(name));
     }
 
     private synchronized char[] password(String name, String environmentVariable) {

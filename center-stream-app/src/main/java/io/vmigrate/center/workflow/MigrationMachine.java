@@ -12,7 +12,9 @@ import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.keys.KeyContexts;
 import io.vmigrate.schema.request.MigrationRejected;
+import io.vmigrate.schema.request.AbortRequested;
 import io.vmigrate.schema.request.MigrationRequested;
+import io.vmigrate.schema.request.OperatorRequestType;
 import io.vmigrate.schema.serde.AvroTrust;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -214,6 +216,47 @@ public final class MigrationMachine {
             steps.deliverKey(draft, null);
         }
         return draft.keptAsCurrent();
+    }
+
+    /**
+     * An operator's verified abort of {@code migrationId}: before commit it takes the abort path a
+     * passed deadline takes (both hosts told, binding untouched); after commit, after the end, or for
+     * a migration that is not the VM's current one it is refused with a reason, and nothing changes.
+     */
+    public Outcome onAbortRequest(VmFacts facts, AbortRequested abort, String requestId, String requestedBy, Instant now) {
+        MigrationState state = facts.migration();
+        String migrationId = abort.getMigrationId();
+        String vmId = abort.getVmId();
+        if (state == null || !state.getMigrationId().equals(migrationId)) {
+            return refuseAbort(requestId, migrationId, vmId, RefusalReason.MIGRATION_UNKNOWN,
+                    "VM " + vmId + " has no migration " + migrationId + " in flight", now);
+        }
+        if (MigrationSteps.isFinal(state) && !MigrationSteps.isCommitted(state)) {
+            return refuseAbort(requestId, migrationId, vmId, RefusalReason.MIGRATION_UNKNOWN,
+                    "migration " + migrationId + " already ended in step " + state.getStep(), now);
+        }
+        if (MigrationSteps.isCommitted(state) || state.getRegistration()) {
+            return refuseAbort(requestId, migrationId, vmId, RefusalReason.ALREADY_COMMITTED,
+                    "migration " + migrationId + " is in step " + state.getStep() + "; only an uncommitted migration aborts",
+                    now);
+        }
+        Draft draft = Draft.of(state, now, messageIds);
+        steps.abort(draft, RefusalReason.OPERATOR_ABORT, "aborted by operator " + requestedBy + " (request " + requestId + ")",
+                null);
+        return draft.keptAsCurrent();
+    }
+
+    private static Outcome refuseAbort(String requestId, String migrationId, String vmId, RefusalReason reason,
+            String detail, Instant now) {
+        return Outcome.untouched(new Effect.Reject(MigrationRejected.newBuilder()
+                .setMigrationId(migrationId)
+                .setVmId(vmId)
+                .setReason(reason)
+                .setDetail("abort refused: " + detail)
+                .setRejectedAt(now)
+                .setRequestId(requestId)
+                .setRequestType(OperatorRequestType.ABORT_REQUESTED)
+                .build()));
     }
 
     /** s31-s37: what a verified host reply does to the VM's migration. */

@@ -1,7 +1,11 @@
 package io.vmigrate.cli.operator;
 
 import io.vmigrate.schema.inventory.VmInventoryEntry;
+import io.vmigrate.schema.operator.OperatorRequestSealer;
+import io.vmigrate.schema.request.AbortRequested;
 import io.vmigrate.schema.request.MigrationRequested;
+import io.vmigrate.schema.request.OperatorRequest;
+import io.vmigrate.schema.topic.Topic;
 import io.vmigrate.schema.topic.Topics;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,18 +24,27 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * What an operator does with vmigrate, over Kafka only: read the bindings, request a migration and
- * follow it to its end. The CLI subcommands and the end-to-end tests share it.
+ * follow it to its end, abort one, approve or retire a host. Every request is signed with the
+ * operator's key; {@code requestedBy} in a request is informational, the center names the verified key. The CLI subcommands and the end-to-end tests share it.
  */
 public final class Operator {
 
     private final Map<String, Object> client;
     private final Topics topics;
     private final Clock clock;
+    private final OperatorRequestSealer sealer;
 
+    /** An operator that only reads (as an auditor does); sending a request fails. */
     public Operator(Map<String, Object> client, Topics topics, Clock clock) {
+        this(client, topics, clock, null);
+    }
+
+    /** An operator whose requests {@code sealer} signs with a key the center knows. */
+    public Operator(Map<String, Object> client, Topics topics, Clock clock, OperatorRequestSealer sealer) {
         this.client = Map.copyOf(client);
         this.topics = topics;
         this.clock = clock;
+        this.sealer = sealer;
     }
 
     /** The current binding of every VM (the compacted {@code vm.inventory} read to its end). */
@@ -91,14 +104,72 @@ public final class Operator {
                 .build();
     }
 
-    /** Sends a request and waits for the broker's acknowledgement. */
+    /** Signs a request and sends it, waiting for the broker's acknowledgement. */
     public void send(MigrationRequested request) {
+        send(topics.migrationRequests(), signed(request));
+    }
+
+    /** Signs every request and sends them through one producer, then waits for every acknowledgement. */
+    public void sendAll(List<MigrationRequested> requests) {
+        List<OperatorRequest> signed = requests.stream().map(this::signed).toList();
+        Map<String, Object> props = new HashMap<>(client);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        var topic = topics.migrationRequests();
+        try (var producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
+            for (OperatorRequest request : signed) {
+                producer.send(new ProducerRecord<>(topic.name(), request.getSubject(), request));
+            }
+        }
+    }
+
+    /** Signs an abort of {@code migrationId} (of {@code vmId}) and sends it; returns its request id. */
+    public String sendAbort(String migrationId, String vmId) {
+        OperatorRequest request = signed(AbortRequested.newBuilder().setMigrationId(migrationId).setVmId(vmId).build());
+        send(topics.migrationRequests(), request);
+        return request.getRequestId();
+    }
+
+    /**
+     * Signs and sends an abort of {@code migrationId} and waits until the migration is ABORTED or the
+     * center refuses the request (a committed migration is never aborted); empty if {@code timeout} passes.
+     */
+    public Optional<AbortOutcome> abortAndAwait(String migrationId, String vmId, Duration timeout) {
+        var positions = AbortOutcome.positionsNow(client);
+        String requestId = sendAbort(migrationId, vmId);
+        return AbortOutcome.await(client, topics, positions, migrationId, requestId, timeout);
+    }
+
+    /** The VM a migration is about, from its audit trail (every migration's first record names it). */
+    public Optional<String> vmOfMigration(String migrationId) {
+        java.util.concurrent.atomic.AtomicReference<String> vm = new java.util.concurrent.atomic.AtomicReference<>();
+        TopicSnapshot.readToEnd(client, topics.migrationAudit(), (id, entry) -> {
+            if (migrationId.equals(id) && entry != null && vm.get() == null) {
+                vm.set(entry.getVmId());
+            }
+        });
+        return Optional.ofNullable(vm.get());
+    }
+
+    /** Signs a host approval or retirement and sends it to {@code host.approvals}; returns its request id. */
+    public String sendHostRequest(org.apache.avro.specific.SpecificRecord approvalOrRetirement) {
+        OperatorRequest request = signed(approvalOrRetirement);
+        send(topics.hostApprovals(), request);
+        return request.getRequestId();
+    }
+
+    private OperatorRequest signed(org.apache.avro.specific.SpecificRecord body) {
+        if (sealer == null) {
+            throw new IllegalStateException("no operator key to sign with; create one with 'vmigrate operator init'");
+        }
+        return sealer.seal(body);
+    }
+
+    private void send(Topic<String, OperatorRequest> topic, OperatorRequest request) {
         Map<String, Object> props = new HashMap<>(client);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        var topic = topics.migrationRequests();
         try (var producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
-            producer.send(new ProducerRecord<>(topic.name(), request.getVmId(), request)).get();
+            producer.send(new ProducerRecord<>(topic.name(), request.getSubject(), request)).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while sending the request", e);

@@ -24,6 +24,10 @@ import io.vmigrate.schema.reply.VmAttestation;
 import io.vmigrate.schema.reply.VmDeregistered;
 import io.vmigrate.schema.request.MigrationRejected;
 import io.vmigrate.schema.request.MigrationRequested;
+import io.vmigrate.schema.request.AbortRequested;
+import io.vmigrate.schema.request.HostApproval;
+import io.vmigrate.schema.request.HostRetirement;
+import io.vmigrate.schema.request.OperatorRequest;
 import io.vmigrate.schema.securezone.Abort;
 import io.vmigrate.schema.securezone.AttestVm;
 import io.vmigrate.schema.securezone.CheckAttestation;
@@ -66,6 +70,10 @@ public final class ProtocolSchemas {
     public static final List<Class<? extends SpecificRecord>> TOP_LEVEL_RECORDS = List.of(
             MigrationRequested.class,
             MigrationRejected.class,
+            OperatorRequest.class,
+            AbortRequested.class,
+            HostApproval.class,
+            HostRetirement.class,
             SignedEnvelope.class,
             MigrateOut.class,
             CreateTargetVm.class,

@@ -8,7 +8,7 @@ import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.request.MigrationRejected;
-import io.vmigrate.schema.request.MigrationRequested;
+import io.vmigrate.schema.request.OperatorRequest;
 import io.vmigrate.schema.serde.SerdeFactory;
 import io.vmigrate.schema.serde.WireFormat;
 import java.util.List;
@@ -36,6 +36,7 @@ public final class Topics {
     public static final String DEAD_LETTER = "vmigrate.dead-letter";
     public static final String HOST_ENROLLMENTS = "host.enrollments";
     public static final String VM_REGISTRATIONS = "vm.registrations";
+    public static final String HOST_APPROVALS = "host.approvals";
 
     private static final String HOST_COMMANDS_PREFIX = "host.";
     private static final String HOST_COMMANDS_SUFFIX = ".commands";
@@ -48,7 +49,7 @@ public final class Topics {
     private final SerdeFactory serdes;
     private final Serde<String> keys = Serdes.String();
 
-    private final Topic<String, MigrationRequested> migrationRequests;
+    private final Topic<String, OperatorRequest> migrationRequests;
     private final Topic<String, MigrationRejected> migrationRejections;
     private final Topic<String, SignedEnvelope> hostEvents;
     private final Topic<String, AuditRecord> migrationAudit;
@@ -58,10 +59,11 @@ public final class Topics {
     private final Topic<byte[], byte[]> deadLetter;
     private final Topic<String, HostEnrollmentRequested> hostEnrollments;
     private final Topic<String, VmRegistrationRequested> vmRegistrations;
+    private final Topic<String, OperatorRequest> hostApprovals;
 
     public Topics(SerdeFactory serdes) {
         this.serdes = serdes;
-        this.migrationRequests = new Topic<>(MIGRATION_REQUESTS, keys, serdes.serde(MigrationRequested.class), Map.of());
+        this.migrationRequests = new Topic<>(MIGRATION_REQUESTS, keys, serdes.serde(OperatorRequest.class), Map.of());
         this.migrationRejections = new Topic<>(MIGRATION_REJECTIONS, keys, serdes.serde(MigrationRejected.class), Map.of());
         this.hostEvents = new Topic<>(HOST_EVENTS, keys, serdes.serde(SignedEnvelope.class), Map.of());
         // The audit trail is evidence: kept forever unless an operator decides otherwise.
@@ -72,6 +74,8 @@ public final class Topics {
         this.deadLetter = new Topic<>(DEAD_LETTER, Serdes.ByteArray(), Serdes.ByteArray(), RETAINED);
         this.hostEnrollments = new Topic<>(HOST_ENROLLMENTS, keys, serdes.serde(HostEnrollmentRequested.class), RETAINED);
         this.vmRegistrations = new Topic<>(VM_REGISTRATIONS, keys, serdes.serde(VmRegistrationRequested.class), Map.of());
+        // Approvals and retirements are evidence of who trusted which host: kept like the audit.
+        this.hostApprovals = new Topic<>(HOST_APPROVALS, keys, serdes.serde(OperatorRequest.class), RETAINED);
     }
 
     /** Topics with the default wire format. */
@@ -79,7 +83,8 @@ public final class Topics {
         return new Topics(WireFormat.DEFAULT.serdeFactory());
     }
 
-    public Topic<String, MigrationRequested> migrationRequests() {
+    /** Operators' signed migrate and abort requests (key: VM id). */
+    public Topic<String, OperatorRequest> migrationRequests() {
         return migrationRequests;
     }
 
@@ -122,6 +127,14 @@ public final class Topics {
         return vmRegistrations;
     }
 
+    /**
+     * Operators' signed host approvals and retirements (key: host id, co-partitioned with
+     * {@link #hostEnrollments()}); the center answers on {@link #trustRegistry()}.
+     */
+    public Topic<String, OperatorRequest> hostApprovals() {
+        return hostApprovals;
+    }
+
     /** The command topic of one host: {@code host.<hostId>.commands}, signed envelopes keyed by VM id. */
     public Topic<String, SignedEnvelope> hostCommands(String hostId) {
         return new Topic<>(hostCommandsTopicName(hostId), keys, serdes.serde(SignedEnvelope.class), Map.of());
@@ -140,6 +153,6 @@ public final class Topics {
     /** The shared topics (not the per-host command topics), e.g. to create them at start. */
     public List<Topic<?, ?>> sharedTopics() {
         return List.of(migrationRequests, migrationRejections, hostEvents, migrationAudit, trustRegistry,
-                vmInventory, securityAlerts, deadLetter, hostEnrollments, vmRegistrations);
+                vmInventory, securityAlerts, deadLetter, hostEnrollments, vmRegistrations, hostApprovals);
     }
 }
