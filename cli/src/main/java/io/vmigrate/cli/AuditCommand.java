@@ -69,7 +69,7 @@ public final class AuditCommand {
 
         @Override
         public Integer call() throws Exception {
-            Map<String, Object> client = cluster.clientProperties();
+            Map<String, Object> client = cluster.readOnlyClientProperties();
             TrustedKeys keys = TrustedKeys.loadFromCluster(client, CenterKeyOption.resolve(centerKey, cluster.dataDir),
                     Topics.withDefaultWireFormat());
             PrintWriter out = spec.commandLine().getOut();

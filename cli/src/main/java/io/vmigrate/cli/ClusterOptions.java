@@ -1,21 +1,28 @@
 package io.vmigrate.cli;
 
 import io.vmigrate.cli.datadir.BrokerAddressFile;
+import io.vmigrate.cli.datadir.ClientConfigFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /**
  * Where the Kafka cluster is, for every subcommand: {@code --bootstrap}, else {@code VMIGRATE_BOOTSTRAP},
  * else {@code bootstrap.servers} in {@code --config}, else the address {@code vmigrate up} recorded
- * under {@code --data-dir}. Extra client settings (e.g. SASL) come from the config file.
+ * under {@code --data-dir}. Extra client settings (e.g. SASL) come from the config file; without one, a
+ * cluster that {@code vmigrate up} runs under {@code --data-dir} is reached with the login it wrote there
+ * ({@code clients/operator.properties}, or {@code clients/auditor.properties} for read-only commands).
  */
 final class ClusterOptions {
+
+    private static final String OPERATOR = "operator";
+    private static final String AUDITOR = "auditor";
 
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers of an external cluster (host:port,...).")
     String bootstrap;
@@ -27,8 +34,17 @@ final class ClusterOptions {
             description = "Data directory of an embedded cluster started by 'vmigrate up' (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    /** Kafka client properties including bootstrap.servers; fails with a clear message when none is found. */
+    /** The operator's Kafka client properties including bootstrap.servers; fails clearly when none is found. */
     Map<String, Object> clientProperties() {
+        return clientPropertiesOf(OPERATOR);
+    }
+
+    /** Client properties for commands that only read: the auditor's login unless {@code --config} says otherwise. */
+    Map<String, Object> readOnlyClientProperties() {
+        return clientPropertiesOf(AUDITOR);
+    }
+
+    private Map<String, Object> clientPropertiesOf(String principal) {
         Map<String, Object> props = new HashMap<>();
         if (configFile != null) {
             Properties file = new Properties();
@@ -50,6 +66,25 @@ final class ClusterOptions {
                             + ") or pass --bootstrap / VMIGRATE_BOOTSTRAP / --config"));
             props.put("bootstrap.servers", recorded);
         }
+        if (configFile == null) {
+            addLoginOfTheDataDirCluster(props, principal);
+        }
         return props;
+    }
+
+    /**
+     * The data directory's login is for the cluster it records, never sent to another one: only when the
+     * bootstrap servers in use are the ones {@code vmigrate up} recorded there.
+     */
+    private void addLoginOfTheDataDirCluster(Map<String, Object> props, String principal) {
+        Optional<String> recorded = BrokerAddressFile.read(dataDir);
+        if (recorded.isEmpty() || !recorded.get().equals(props.get("bootstrap.servers"))) {
+            return;
+        }
+        ClientConfigFiles.read(dataDir, principal).ifPresent(login -> login.forEach((key, value) -> {
+            if (!key.equals("bootstrap.servers")) {
+                props.put(key, value);
+            }
+        }));
     }
 }

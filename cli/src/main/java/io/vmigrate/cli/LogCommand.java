@@ -41,7 +41,7 @@ public final class LogCommand {
 
         @Override
         public Integer call() throws Exception {
-            Map<String, Object> client = cluster.clientProperties();
+            Map<String, Object> client = cluster.readOnlyClientProperties();
             String version = VmigrateMain.class.getPackage().getImplementationVersion();
             Map<String, Long> counts;
             try (ClusterLogSource source = ClusterLogSource.open(client, from, to)) {

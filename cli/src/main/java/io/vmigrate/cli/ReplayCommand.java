@@ -85,7 +85,7 @@ public final class ReplayCommand implements Callable<Integer> {
         if (input.file != null) {
             result = ReplayEngine.replay(new ExportFileSource(input.file), pinned, Optional.ofNullable(statusUrl), clockSkew);
         } else {
-            try (ClusterLogSource source = ClusterLogSource.open(cluster.clientProperties(), null, null)) {
+            try (ClusterLogSource source = ClusterLogSource.open(cluster.readOnlyClientProperties(), null, null)) {
                 result = ReplayEngine.replay(source, pinned, liveCenter(), clockSkew);
             }
         }

@@ -24,7 +24,7 @@ final class VmsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, VmInventoryEntry> vms = new Operator(cluster.clientProperties(), Topics.withDefaultWireFormat(),
+        Map<String, VmInventoryEntry> vms = new Operator(cluster.readOnlyClientProperties(), Topics.withDefaultWireFormat(),
                 Clock.systemUTC()).bindings();
         PrintWriter out = spec.commandLine().getOut();
         out.printf("%-16s %-12s %6s  %-32s  %s%n", "VM", "HOST", "EPOCH", "KEY FINGERPRINT", "UPDATED");

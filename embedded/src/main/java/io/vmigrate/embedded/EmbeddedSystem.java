@@ -5,7 +5,11 @@ import io.vmigrate.center.CenterApp;
 import io.vmigrate.center.CenterConfig;
 import io.vmigrate.cli.datadir.StatusUrlFile;
 import io.vmigrate.cli.operator.Operator;
+import io.vmigrate.cli.datadir.ClientConfigFiles;
 import io.vmigrate.embedded.broker.EmbeddedKafkaBroker;
+import io.vmigrate.embedded.security.BusAcls;
+import io.vmigrate.embedded.security.BusPrincipal;
+import io.vmigrate.embedded.security.BusUsers;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.topic.TopicProvisioner;
 import io.vmigrate.schema.topic.Topics;
@@ -36,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>Data directory layout: {@code cluster.properties} and {@code node-0/} (the broker),
  * {@code status.url} (the center's status API while it runs), {@code center/} (vault, public key, operators file, Streams state),
  * {@code operators/} (the user's operator and auditor keys, sealed), {@code hosts/<id>/} (secure-zone state and
- * socket, agent state), {@code hypervisor/} (the file hypervisor's VMs), {@code secrets.properties}.
+ * socket, agent state), {@code hypervisor/} (the file hypervisor's VMs), {@code secrets.properties},
+ * {@code clients/} (one owner-only Kafka client file per bus principal: {@code admin}, {@code center},
+ * {@code operator}, {@code auditor}, {@code host-<id>}; each component runs as its own, see {@link BusAcls}).
  */
 public final class EmbeddedSystem implements AutoCloseable {
 
@@ -74,17 +80,22 @@ public final class EmbeddedSystem implements AutoCloseable {
             } else {
                 bootstrapServers = settings.externalBootstrap;
             }
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            try (Admin admin = Admin.create(clientProperties())) {
                 new TopicProvisioner(admin, settings.partitions, settings.replicationFactor).provisionShared(topics);
             }
             centerConfig = new CenterConfig(centerSettings(dataDir, secrets));
-            startCenter();
             Path hypervisorRoot = dataDir.resolve("hypervisor");
             for (int i = 1; i <= settings.hosts; i++) {
                 String hostId = "h" + i;
-                HostNode host = newHost(hostId, dataDir, hypervisorRoot, secrets);
-                hosts.put(hostId, host);
-                sampleVmIds.addAll(SampleVms.seed(host, i, settings.vmsPerHost, hypervisorRoot));
+                hosts.put(hostId, newHost(hostId, dataDir, hypervisorRoot, secrets));
+            }
+            if (broker != null) {
+                new BusUsers(clientProperties(), dataDir).provision(busPrincipals(), bootstrapServers);
+            }
+            startCenter();
+            int hostNumber = 0;
+            for (HostNode host : hosts.values()) {
+                sampleVmIds.addAll(SampleVms.seed(host, ++hostNumber, settings.vmsPerHost, hypervisorRoot));
                 host.startSecureZone();
                 host.startAgent();
             }
@@ -103,9 +114,36 @@ public final class EmbeddedSystem implements AutoCloseable {
         return bootstrapServers;
     }
 
-    /** Kafka client settings that reach this system's cluster. */
+    /**
+     * Kafka client settings of the embedded cluster's super user ({@code admin}), e.g. for tests that write
+     * anything anywhere; with an external cluster, its bootstrap servers alone.
+     */
     public Map<String, Object> clientProperties() {
-        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return broker != null ? broker.adminClientProperties()
+                : Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    }
+
+    /**
+     * Kafka client settings of one bus principal of this system ({@code center}, {@code operator},
+     * {@code auditor}, {@code host-<id>}, see {@link BusAcls}), as in {@code <dataDir>/clients/<name>.properties};
+     * with an external cluster, its bootstrap servers alone.
+     */
+    public Map<String, Object> clientProperties(String principal) {
+        Map<String, Object> props = new HashMap<>();
+        if (broker != null) {
+            props.putAll(ClientConfigFiles.loadOrCreate(settings.dataDir, principal).clientProperties());
+        }
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return Map.copyOf(props);
+    }
+
+    /** Every principal this system runs as, with its ACLs. */
+    public List<BusPrincipal> busPrincipals() {
+        BusAcls acls = new BusAcls(topics);
+        List<BusPrincipal> principals = new ArrayList<>(List.of(
+                acls.center(centerConfig.getString(CenterConfig.APPLICATION_ID)), acls.operator(), acls.auditor()));
+        hosts.values().forEach(host -> principals.add(acls.host(host.hostId(), host.agentConsumerGroup())));
+        return principals;
     }
 
     public Topics topics() {
@@ -115,13 +153,13 @@ public final class EmbeddedSystem implements AutoCloseable {
     /** The operator of this system: its requests are signed with the OPERATOR key the center is configured with. */
     public Operator operator() {
         Clock clock = Clock.systemUTC();
-        return new Operator(clientProperties(), topics, clock, operators.operator().sealer(clock));
+        return new Operator(clientProperties(BusAcls.OPERATOR), topics, clock, operators.operator().sealer(clock));
     }
 
     /** The auditor of this system: a known key whose role may only read, so every request it signs is refused. */
     public Operator auditor() {
         Clock clock = Clock.systemUTC();
-        return new Operator(clientProperties(), topics, clock, operators.auditor().sealer(clock));
+        return new Operator(clientProperties(BusAcls.AUDITOR), topics, clock, operators.auditor().sealer(clock));
     }
 
     public Suite suite() {
@@ -246,6 +284,11 @@ public final class EmbeddedSystem implements AutoCloseable {
         Path centerDir = dataDir.resolve("center");
         Map<String, Object> props = new HashMap<>();
         props.put(CenterConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+        clientProperties(BusAcls.CENTER).forEach((key, value) -> {
+            if (!key.equals(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+                props.put(CenterConfig.STREAMS_PASSTHROUGH_PREFIX + key, value);
+            }
+        });
         props.put(CenterConfig.SUITE, settings.suite.name().toLowerCase(java.util.Locale.ROOT));
         props.put(CenterConfig.VAULT_PATH, centerDir.resolve("vault.bcfks").toString());
         props.put(CenterConfig.VAULT_PASSWORD, new String(secrets.centerVaultPassword()));
@@ -268,8 +311,9 @@ public final class EmbeddedSystem implements AutoCloseable {
     }
 
     private HostNode newHost(String hostId, Path dataDir, Path hypervisorRoot, SystemSecrets secrets) throws IOException {
-        return HostNode.create(hostId, dataDir.resolve("hosts").resolve(hostId), hypervisorRoot, bootstrapServers,
-                settings.suite, settings.replicationFactor, centerPublicKeyFile(dataDir), secrets);
+        return HostNode.create(hostId, dataDir.resolve("hosts").resolve(hostId), hypervisorRoot,
+                clientProperties(BusAcls.hostPrincipal(hostId)), settings.suite, settings.replicationFactor,
+                centerPublicKeyFile(dataDir), secrets);
     }
 
     /** Settings of an embedded system. */

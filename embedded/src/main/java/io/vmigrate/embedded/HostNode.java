@@ -42,8 +42,11 @@ public final class HostNode implements AutoCloseable {
         this.hypervisor = agentConfig.hypervisorBackend().create(agentConfig.hypervisorSettings(), CryptoSuites.get(agentConfig.suite()).digest());
     }
 
-    /** A host of the embedded system: secure zone and agent settings under {@code hostDir}, passwords from {@code secrets}. */
-    static HostNode create(String hostId, Path hostDir, Path hypervisorRoot, String bootstrapServers, Suite suiteOf,
+    /**
+     * A host of the embedded system: secure zone and agent settings under {@code hostDir}, passwords from
+     * {@code secrets}, Kafka client settings (bootstrap servers and the host's own login) from {@code kafkaClient}.
+     */
+    static HostNode create(String hostId, Path hostDir, Path hypervisorRoot, Map<String, Object> kafkaClient, Suite suiteOf,
             short replicationFactor, Path centerPublicKeyFile, SystemSecrets secrets) throws IOException {
         Files.createDirectories(hostDir);
         String suite = suiteOf.name().toLowerCase(java.util.Locale.ROOT);
@@ -58,7 +61,8 @@ public final class HostNode implements AutoCloseable {
         zone.put(SecureZoneConfig.SEALING_PASSWORD, new String(sealing));
 
         Map<String, Object> agent = new HashMap<>();
-        agent.put(HostAgentConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+        kafkaClient.forEach((key, value) -> agent.put(
+                key.equals(HostAgentConfig.BOOTSTRAP_SERVERS) ? key : HostAgentConfig.KAFKA_CLIENT_PREFIX + key, value));
         agent.put(HostAgentConfig.HOST_ID, hostId);
         agent.put(HostAgentConfig.SUITE, suite);
         agent.put(HostAgentConfig.SECURE_ZONE_SOCKET, socket.toString());
@@ -75,6 +79,11 @@ public final class HostNode implements AutoCloseable {
 
     public String hostId() {
         return hostId;
+    }
+
+    /** The consumer group of this host's agent (its ACLs allow it that group alone). */
+    public String agentConsumerGroup() {
+        return agentConfig.groupId();
     }
 
     public HypervisorPort hypervisor() {

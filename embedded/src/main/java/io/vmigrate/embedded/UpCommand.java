@@ -60,11 +60,23 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static java.util.List<String> principalNames(EmbeddedSystem system) {
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(
+                io.vmigrate.embedded.broker.KafkaNodeGroup.SUPER_USER));
+        system.busPrincipals().forEach(principal -> names.add(principal.name()));
+        return names;
+    }
+
     static void printWhereItListens(PrintWriter out, EmbeddedSystem system) {
         out.printf("vmigrate is up.%n");
         out.printf("  Kafka bootstrap: %s%s%n", system.bootstrapServers(),
                 BrokerAddressFile.read(system.dataDir()).isPresent()
                         ? " (recorded in " + BrokerAddressFile.location(system.dataDir()) + ")" : "");
+        if (java.nio.file.Files.isDirectory(system.dataDir().resolve(io.vmigrate.cli.datadir.ClientConfigFiles.DIRECTORY))) {
+            out.printf("  Kafka logins (SASL SCRAM-SHA-512, one per principal, mode 0600): %s/{%s}.properties (kcat: .kcat.conf)%n",
+                    system.dataDir().resolve(io.vmigrate.cli.datadir.ClientConfigFiles.DIRECTORY),
+                    String.join(",", principalNames(system)));
+        }
         out.printf("  center: application %s, center key %s%n", "vmigrate-center",
                 system.center().centerPublicKey().keyId());
         out.printf("  center status API: %s (recorded in %s), metrics: %s/metrics%n", system.centerStatusUrl(),

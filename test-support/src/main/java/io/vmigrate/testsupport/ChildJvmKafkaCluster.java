@@ -2,8 +2,12 @@ package io.vmigrate.testsupport;
 
 import io.vmigrate.embedded.broker.KafkaNode;
 import io.vmigrate.embedded.broker.KafkaNodeGroup;
+import io.vmigrate.embedded.security.BusPrincipal;
+import io.vmigrate.embedded.security.BusUsers;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,9 +63,22 @@ public final class ChildJvmKafkaCluster implements AutoCloseable {
         return this;
     }
 
-    /** Comma-separated {@code 127.0.0.1:port} of all nodes' PLAINTEXT listeners. */
+    /** Comma-separated {@code 127.0.0.1:port} of all nodes' SASL client listeners. */
     public String bootstrapServers() {
         return group.bootstrapServers();
+    }
+
+    /** Client settings of the super user {@code admin}: bootstrap servers and its SCRAM login. */
+    public Map<String, Object> adminClientProperties() {
+        return group.superUserClientProperties();
+    }
+
+    /**
+     * Creates bus principals (credentials and ACLs, e.g. {@code new BusAcls(topics).host("h1", group)}) and
+     * returns each one's client settings by name, for tests that run a component as that principal.
+     */
+    public Map<String, Map<String, Object>> principals(Collection<BusPrincipal> principals) {
+        return new BusUsers(adminClientProperties(), dataDir()).provision(principals, bootstrapServers());
     }
 
     public int nodeCount() {

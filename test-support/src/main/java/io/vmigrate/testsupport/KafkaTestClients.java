@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,34 +23,37 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Plain Kafka client helpers for tests against a real broker (real clients, no mocks). */
+/**
+ * Plain Kafka client helpers for tests against a real broker (real clients, no mocks). {@code client} is a
+ * principal's client settings, bootstrap servers included, e.g. {@code cluster.adminClientProperties()}.
+ */
 public final class KafkaTestClients {
 
     private KafkaTestClients() {
     }
 
-    public static Admin admin(String bootstrap) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    public static Admin admin(Map<String, Object> client) {
+        return Admin.create(client);
     }
 
-    public static Set<Integer> brokerIds(String bootstrap) throws Exception {
-        try (Admin admin = admin(bootstrap)) {
+    public static Set<Integer> brokerIds(Map<String, Object> client) throws Exception {
+        try (Admin admin = admin(client)) {
             return admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream().map(Node::id)
                 .collect(Collectors.toSet());
         }
     }
 
-    public static void createTopic(String bootstrap, String topic, int partitions, short replication,
+    public static void createTopic(Map<String, Object> client, String topic, int partitions, short replication,
                             Map<String, String> configs) throws Exception {
-        try (Admin admin = admin(bootstrap)) {
+        try (Admin admin = admin(client)) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, replication).configs(configs)))
                 .all().get(60, TimeUnit.SECONDS);
         }
     }
 
-    public static KafkaProducer<String, String> producer(String bootstrap, Map<String, Object> extra) {
+    public static KafkaProducer<String, String> producer(Map<String, Object> client, Map<String, Object> extra) {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(client);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "90000");
@@ -62,8 +64,8 @@ public final class KafkaTestClients {
         return new KafkaProducer<>(p);
     }
 
-    public static RecordMetadata produce(String bootstrap, String topic, String key, String value) throws Exception {
-        try (KafkaProducer<String, String> producer = producer(bootstrap, Map.of())) {
+    public static RecordMetadata produce(Map<String, Object> client, String topic, String key, String value) throws Exception {
+        try (KafkaProducer<String, String> producer = producer(client, Map.of())) {
             return producer.send(new ProducerRecord<>(topic, key, value)).get(100, TimeUnit.SECONDS);
         }
     }
@@ -72,10 +74,10 @@ public final class KafkaTestClients {
      * Reads partition 0 of the topic from the beginning until {@code expected} records arrived or the
      * timeout elapsed (each poll blocks on the broker; no sleeping).
      */
-    public static List<ConsumerRecord<String, String>> consume(String bootstrap, String topic, int expected,
+    public static List<ConsumerRecord<String, String>> consume(Map<String, Object> client, String topic, int expected,
                                                         Duration timeout, boolean readCommitted) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(client);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

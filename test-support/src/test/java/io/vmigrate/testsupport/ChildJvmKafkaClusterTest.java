@@ -80,10 +80,10 @@ class ChildJvmKafkaClusterTest {
             // The broker really runs in another JVM: its own log file shows Kafka's startup.
             assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("ChildNodeMain").contains("Kafka");
 
-            String bootstrap = kafka.bootstrapServers();
-            KafkaTestClients.createTopic(bootstrap, "child", 1, (short) 1, Map.of());
-            KafkaTestClients.produce(bootstrap, "child", "k", "from-child-jvm");
-            assertThat(KafkaTestClients.consume(bootstrap, "child", 1, Duration.ofSeconds(30), false))
+            Map<String, Object> client = kafka.adminClientProperties();
+            KafkaTestClients.createTopic(client, "child", 1, (short) 1, Map.of());
+            KafkaTestClients.produce(client, "child", "k", "from-child-jvm");
+            assertThat(KafkaTestClients.consume(client, "child", 1, Duration.ofSeconds(30), false))
                 .extracting(ConsumerRecord::value).containsExactly("from-child-jvm");
             long c0 = System.nanoTime();
             kafka.close();
@@ -104,16 +104,16 @@ class ChildJvmKafkaClusterTest {
                 .start()) {
             System.out.printf("TIMING child-JVM three nodes start: %d ms%n", EmbeddedKafkaBrokerTest.ms(t0));
             assertThat(kafka.nodeCount()).isEqualTo(3);
-            String bootstrap = kafka.bootstrapServers();
-            assertThat(KafkaTestClients.brokerIds(bootstrap)).containsExactlyInAnyOrder(0, 1, 2);
+            Map<String, Object> client = kafka.adminClientProperties();
+            assertThat(KafkaTestClients.brokerIds(client)).containsExactlyInAnyOrder(0, 1, 2);
 
-            KafkaTestClients.createTopic(bootstrap, "replicated", 1, (short) 3, Map.of("min.insync.replicas", "2"));
-            TopicDescription before = describe(bootstrap, "replicated");
+            KafkaTestClients.createTopic(client, "replicated", 1, (short) 3, Map.of("min.insync.replicas", "2"));
+            TopicDescription before = describe(client, "replicated");
             assertThat(before.partitions().get(0).replicas()).hasSize(3);
             assertThat(before.partitions().get(0).isr()).hasSize(3);
             int leader = before.partitions().get(0).leader().id();
 
-            try (KafkaProducer<String, String> producer = KafkaTestClients.producer(bootstrap, Map.of())) {
+            try (KafkaProducer<String, String> producer = KafkaTestClients.producer(client, Map.of())) {
                 producer.send(new ProducerRecord<>("replicated", "k", "before-kill")).get(60, TimeUnit.SECONDS);
 
                 long k0 = System.nanoTime();
@@ -125,15 +125,15 @@ class ChildJvmKafkaClusterTest {
                     EmbeddedKafkaBrokerTest.ms(k0));
                 assertThat(md.offset()).isEqualTo(1);
             }
-            TopicDescription after = describe(bootstrap, "replicated");
+            TopicDescription after = describe(client, "replicated");
             assertThat(after.partitions().get(0).leader().id()).isNotEqualTo(leader);
             assertThat(after.partitions().get(0).isr()).extracting(Node::id).doesNotContain(leader).hasSize(2);
 
             long r0 = System.nanoTime();
             kafka.restartNode(leader);
             System.out.printf("TIMING restart of killed node %d: %d ms%n", leader, EmbeddedKafkaBrokerTest.ms(r0));
-            assertThat(KafkaTestClients.brokerIds(bootstrap)).containsExactlyInAnyOrder(0, 1, 2);
-            assertThat(KafkaTestClients.consume(bootstrap, "replicated", 2, Duration.ofSeconds(60), false))
+            assertThat(KafkaTestClients.brokerIds(client)).containsExactlyInAnyOrder(0, 1, 2);
+            assertThat(KafkaTestClients.consume(client, "replicated", 2, Duration.ofSeconds(60), false))
                 .extracting(ConsumerRecord::value).containsExactly("before-kill", "after-kill");
 
             long c0 = System.nanoTime();
@@ -145,8 +145,8 @@ class ChildJvmKafkaClusterTest {
         }
     }
 
-    private static TopicDescription describe(String bootstrap, String topic) throws Exception {
-        try (Admin admin = KafkaTestClients.admin(bootstrap)) {
+    private static TopicDescription describe(Map<String, Object> client, String topic) throws Exception {
+        try (Admin admin = KafkaTestClients.admin(client)) {
             return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
         }
     }

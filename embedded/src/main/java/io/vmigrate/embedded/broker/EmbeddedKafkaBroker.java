@@ -44,9 +44,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return this;
     }
 
-    /** {@code 127.0.0.1:port} of the PLAINTEXT listener. */
+    /** {@code 127.0.0.1:port} of the SASL client listener. */
     public String bootstrapServers() {
         return group.bootstrapServers();
+    }
+
+    /** Client settings of the super user {@code admin}: bootstrap servers and its SCRAM login. */
+    public java.util.Map<String, Object> adminClientProperties() {
+        return group.superUserClientProperties();
     }
 
     /** The KRaft cluster id (available after {@link #start()}). */

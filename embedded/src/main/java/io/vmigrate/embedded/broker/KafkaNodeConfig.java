@@ -12,9 +12,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.vmigrate.cli.datadir.ScramLogin;
+
 /**
- * The broker configuration of a combined broker+controller KRaft node on 127.0.0.1 (PLAINTEXT broker
- * listener, CONTROLLER listener, static voter quorum), with replication settings scaled to the node count.
+ * The broker configuration of a combined broker+controller KRaft node on 127.0.0.1, with replication settings
+ * scaled to the node count and a static voter quorum. Authenticated and authorized by default: the client
+ * (and inter-broker) listener takes SASL SCRAM-SHA-512 logins whose credentials live in the cluster metadata,
+ * the controller listener SASL PLAIN for the super user alone (SCRAM cannot authenticate controllers: their
+ * credentials would come from the very log they replicate), and {@code StandardAuthorizer} denies whatever no
+ * ACL allows; the super user is allowed everything.
  */
 public final class KafkaNodeConfig {
 
@@ -27,7 +33,8 @@ public final class KafkaNodeConfig {
     public static final String CLIENT_PREFIX = "embedded.client.";
 
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
-    private static final String BROKER_LISTENER = "PLAINTEXT";
+    private static final String BROKER_LISTENER = "CLIENT";
+    private static final String AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
 
     private KafkaNodeConfig() {
     }
@@ -79,8 +86,12 @@ public final class KafkaNodeConfig {
         }
     }
 
-    /** The configuration of node {@code id} of {@code nodeCount}; {@code extra} overrides the defaults. */
-    public static Map<String, String> forNode(int id, int nodeCount, Path logDir, Ports ports, Map<String, String> extra) {
+    /**
+     * The configuration of node {@code id} of {@code nodeCount}, whose brokers and controllers log in to each
+     * other as {@code superUser}; {@code extra} overrides the defaults.
+     */
+    public static Map<String, String> forNode(int id, int nodeCount, Path logDir, Ports ports, ScramLogin superUser,
+            Map<String, String> extra) {
         short rf = (short) Math.min(3, nodeCount);
         int minIsr = nodeCount >= 3 ? 2 : 1;
         Map<String, String> c = new LinkedHashMap<>();
@@ -89,9 +100,22 @@ public final class KafkaNodeConfig {
         c.put("listeners", BROKER_LISTENER + "://127.0.0.1:" + ports.broker().get(id) + "," + CONTROLLER_LISTENER
             + "://127.0.0.1:" + ports.controller().get(id));
         c.put("advertised.listeners", BROKER_LISTENER + "://127.0.0.1:" + ports.broker().get(id));
-        c.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        c.put("listener.security.protocol.map", BROKER_LISTENER + ":SASL_PLAINTEXT," + CONTROLLER_LISTENER + ":SASL_PLAINTEXT");
         c.put("controller.listener.names", CONTROLLER_LISTENER);
         c.put("inter.broker.listener.name", BROKER_LISTENER);
+        String client = "listener.name." + BROKER_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
+        String controller = "listener.name." + CONTROLLER_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
+        c.put(client + "sasl.enabled.mechanisms", ScramLogin.MECHANISM);
+        c.put("sasl.mechanism.inter.broker.protocol", ScramLogin.MECHANISM);
+        c.put(client + "scram-sha-512.sasl.jaas.config", superUser.jaasConfig());
+        c.put(controller + "sasl.enabled.mechanisms", "PLAIN");
+        c.put("sasl.mechanism.controller.protocol", "PLAIN");
+        c.put(controller + "plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required"
+            + " username=\"" + superUser.username() + "\" password=\"" + superUser.password() + "\""
+            + " user_" + superUser.username() + "=\"" + superUser.password() + "\";");
+        c.put("authorizer.class.name", AUTHORIZER);
+        c.put("super.users", "User:" + superUser.username());
+        c.put("allow.everyone.if.no.acl.found", "false");
         c.put("controller.quorum.voters", ports.voters());
         c.put("log.dirs", logDir.toString());
         c.put("num.partitions", "1");
@@ -113,7 +137,7 @@ public final class KafkaNodeConfig {
         return c;
     }
 
-    /** Client settings needed to talk to the PLAINTEXT listener when the caller changed its security. */
+    /** Client settings the caller gave for the group's own readiness Admin client (over the super user's login). */
     public static Map<String, Object> clientOverrides(Map<String, String> extra) {
         Map<String, Object> m = new LinkedHashMap<>();
         extra.forEach((k, v) -> {

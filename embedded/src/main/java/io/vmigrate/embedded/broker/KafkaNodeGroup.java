@@ -1,6 +1,8 @@
 package io.vmigrate.embedded.broker;
 
 import io.vmigrate.cli.datadir.BrokerAddressFile;
+import io.vmigrate.cli.datadir.ClientConfigFiles;
+import io.vmigrate.cli.datadir.ScramLogin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,12 +26,16 @@ import org.slf4j.LoggerFactory;
  * voter quorum. {@link EmbeddedKafkaBroker} is its single in-process node; test-support runs 1..n child JVMs.
  *
  * <p>Layout of the data directory: {@code kraft-cluster.properties} (cluster id, node count; written once),
- * {@code cluster.properties} (see {@link BrokerAddressFile}, present while running) and one
+ * {@code cluster.properties} (see {@link BrokerAddressFile}, present while running), {@code clients/admin.*}
+ * (the super user's login, see {@link ClientConfigFiles}; created with the cluster) and one
  * {@code node-<id>/} per node holding {@code logs/} (Kafka log dir, formatted once) and the generated
  * {@code server.properties}. Restarting on the same data directory keeps all data; ports are chosen anew at
  * each {@link #start()}. Lifecycle calls are {@code synchronized}; registers nothing global.
  */
 public final class KafkaNodeGroup implements AutoCloseable {
+
+    /** The principal brokers and controllers log in as, and the only super user of the cluster. */
+    public static final String SUPER_USER = "admin";
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaNodeGroup.class);
 
@@ -46,6 +52,7 @@ public final class KafkaNodeGroup implements AutoCloseable {
     private State state = State.NEW;
     private boolean addressFileWritten;
     private String clusterId;
+    private ScramLogin superUser;
 
     private KafkaNodeGroup(Builder b, KafkaNodeFactory factory) {
         this.dataDir = b.dataDir.toAbsolutePath().normalize();
@@ -76,10 +83,11 @@ public final class KafkaNodeGroup implements AutoCloseable {
         long t0 = System.nanoTime();
         try {
             clusterId = KafkaStorage.loadOrCreateClusterId(dataDir, nodeCount);
+            superUser = loadSuperUser();
             createNodes();
             for (KafkaNode node : nodes.values()) {
                 node.writeServerProperties();
-                KafkaStorage.formatIfNeeded(node.id(), clusterId, node.logDir(), node.serverPropertiesFile());
+                KafkaStorage.formatIfNeeded(node.id(), clusterId, node.logDir(), node.serverPropertiesFile(), superUser);
             }
             state = State.STARTED;
             for (KafkaNode node : nodes.values()) {
@@ -96,13 +104,24 @@ public final class KafkaNodeGroup implements AutoCloseable {
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
         BrokerAddressFile.write(dataDir, bootstrapServers());
+        ClientConfigFiles.write(dataDir, superUser, bootstrapServers());
         addressFileWritten = true;
         LOG.info("Kafka cluster {} ({} node(s)) ready at {} in {} ms", clusterId, nodeCount, bootstrapServers(),
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         return this;
     }
 
-    /** Comma-separated {@code 127.0.0.1:port} of all nodes' PLAINTEXT listeners. */
+    /**
+     * Kafka client settings of the cluster's super user ({@value #SUPER_USER}): bootstrap servers and its SCRAM
+     * login, also kept in {@code <dataDir>/clients/admin.properties}.
+     */
+    public synchronized Map<String, Object> superUserClientProperties() {
+        Map<String, Object> props = new LinkedHashMap<>(superUser.clientProperties());
+        props.put("bootstrap.servers", bootstrapServers());
+        return props;
+    }
+
+    /** Comma-separated {@code 127.0.0.1:port} of all nodes' client listeners. */
     public synchronized String bootstrapServers() {
         requireStarted();
         return nodes.values().stream().map(KafkaNode::brokerAddress).collect(Collectors.joining(","));
@@ -160,7 +179,9 @@ public final class KafkaNodeGroup implements AutoCloseable {
 
     /** Waits (up to the startup timeout) until each given node answers and all brokers are registered. */
     public synchronized void awaitReady(Collection<KafkaNode> waitFor) {
-        KafkaReadiness.await(nodes, waitFor, startupTimeout, KafkaNodeConfig.clientOverrides(extraProperties));
+        Map<String, Object> client = new LinkedHashMap<>(superUser.clientProperties());
+        client.putAll(KafkaNodeConfig.clientOverrides(extraProperties));
+        KafkaReadiness.await(nodes, waitFor, startupTimeout, client);
     }
 
     /**
@@ -208,13 +229,29 @@ public final class KafkaNodeGroup implements AutoCloseable {
         LOG.info("Kafka cluster in {} stopped in {} ms", dataDir, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
+    /**
+     * The super user's login from the data directory, created with the cluster: storage formatted before
+     * the bus was authenticated has no credential for it, and no broker of it would accept a login.
+     */
+    private ScramLogin loadSuperUser() {
+        boolean formatted = false;
+        for (int i = 0; i < nodeCount; i++) {
+            formatted |= KafkaStorage.isFormatted(dataDir.resolve("node-" + i).resolve("logs"));
+        }
+        if (formatted && ClientConfigFiles.read(dataDir, SUPER_USER).isEmpty()) {
+            throw new IllegalStateException("the Kafka data in " + dataDir + " predates the authenticated bus (no "
+                + ClientConfigFiles.javaFile(dataDir, SUPER_USER) + "); remove the directory to start anew");
+        }
+        return ClientConfigFiles.loadOrCreate(dataDir, SUPER_USER);
+    }
+
     private void createNodes() throws IOException {
         nodes.clear();
         KafkaNodeConfig.Ports ports = KafkaNodeConfig.Ports.reserve(nodeCount);
         for (int i = 0; i < nodeCount; i++) {
             Path nodeDir = Files.createDirectories(dataDir.resolve("node-" + i));
             Map<String, String> config = KafkaNodeConfig.forNode(i, nodeCount, nodeDir.resolve("logs"), ports,
-                extraProperties);
+                superUser, extraProperties);
             nodes.put(i, factory.create(i, nodeDir, ports.broker().get(i), config));
         }
     }

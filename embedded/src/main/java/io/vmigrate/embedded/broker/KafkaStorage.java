@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 
+import io.vmigrate.cli.datadir.ScramLogin;
 import kafka.tools.StorageTool;
 import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
@@ -65,12 +66,14 @@ public final class KafkaStorage {
 
     /**
      * Formats one node's log directories from its generated {@code server.properties} with Kafka's own storage
-     * tool ({@code kafka-storage format -t <id> -c <file> --ignore-formatted}). With
+     * tool ({@code kafka-storage format -t <id> -c <file> --ignore-formatted --add-scram ...}), bootstrapping the
+     * super user's SCRAM credential. With
      * {@code controller.quorum.voters} set this is a static quorum, valid for 1 and for 3 voters.
      * {@code StorageTool.execute} (unlike {@code main}) never calls {@code Exit}; failures are thrown.
      * Does nothing when the directory is already formatted.
      */
-    public static boolean formatIfNeeded(int nodeId, String clusterId, Path logDir, Path serverProperties) throws IOException {
+    public static boolean formatIfNeeded(int nodeId, String clusterId, Path logDir, Path serverProperties,
+            ScramLogin superUser) throws IOException {
         if (isFormatted(logDir)) {
             return false;
         }
@@ -79,7 +82,12 @@ public final class KafkaStorage {
         int rc;
         try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
             rc = StorageTool.execute(new String[] {
-                "format", "--cluster-id", clusterId, "--config", serverProperties.toString(), "--ignore-formatted"
+                "format", "--cluster-id", clusterId, "--config", serverProperties.toString(), "--ignore-formatted",
+                // The super user's SCRAM credential is written into the bootstrap metadata (StorageTool's
+                // --add-scram, Formatter.setScramArguments): the brokers need it to log in to each other
+                // before anyone could create it through the Admin API.
+                "--add-scram", ScramLogin.MECHANISM + "=[name=" + superUser.username() + ",password="
+                    + superUser.password() + "]"
             }, out);
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot format Kafka storage of node " + nodeId + " in " + logDir + ": "
