@@ -54,6 +54,11 @@ final class MigrationRequestProcessor implements Processor<String, byte[], Objec
                     + " bytes");
             return;
         }
+        String misplaced = workflow.misplaced(record.key());
+        if (misplaced != null) {
+            refuse(record, RefusalReason.MALFORMED, misplaced);
+            return;
+        }
         OperatorRequest request;
         try {
             request = deserializer.deserialize(null, value);
@@ -84,13 +89,6 @@ final class MigrationRequestProcessor implements Processor<String, byte[], Objec
                 .build();
         if (!verified.authorized()) {
             unauthorized(verified, request.getMigrationId(), request.getVmId());
-            return;
-        }
-        String misplaced = workflow.misplaced(record.key());
-        if (misplaced != null) {
-            workflow.outputs().deadLetter(DeadLetters.utf8(record.key()), serializer.serialize(null, request),
-                    RefusalReason.MALFORMED, misplaced);
-            workflow.outputs().alert(RefusalReason.MALFORMED, misplaced, null, null, request.getVmId(), null);
             return;
         }
         workflow.apply(workflow.machine().onRequest(workflow.facts(request.getVmId()), request, workflow.now()));
