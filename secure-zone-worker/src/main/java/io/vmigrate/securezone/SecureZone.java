@@ -80,7 +80,8 @@ final class SecureZone implements AutoCloseable {
             throw new IOException("cannot open the secure zone's sealed keys in " + stateDir + ": " + e.getMessage(), e);
         }
         try {
-            ZoneStore store = ZoneStore.open(hostId, crypto.suite(), stateDir, keys.vtcmSealing());
+            ZoneStore store = ZoneStore.open(hostId, crypto.suite(), stateDir, keys.vtcmSealing(), keys.stateSealing(),
+                    keys.stateSealingIsNew());
             LOG.info("secure zone of host {} opened {}", hostId, stateDir);
             return new SecureZone(hostId, crypto, clock, replyTtl, skew, keys, store);
         } catch (IOException | RuntimeException e) {

@@ -21,10 +21,10 @@ public final class SecureZoneMain {
 
     private SecureZoneMain() {}
 
-    /** One line per installed VM key: metadata only, nothing is unsealed and no password is needed. */
-    static void listInstalledKeys(Path stateDir, PrintWriter out) throws IOException {
+    /** One line per installed VM key: metadata only, no VM key is unsealed (the sealed state needs the password). */
+    static void listInstalledKeys(Path stateDir, char[] sealingPassword, PrintWriter out) throws IOException {
         out.printf("%-24s %6s  %-32s  %s%n", "VM", "EPOCH", "KEY FINGERPRINT", "MIGRATION");
-        for (InstalledVmKey key : VtcmStore.listInstalled(stateDir)) {
+        for (InstalledVmKey key : VtcmStore.listInstalled(stateDir, sealingPassword)) {
             out.printf("%-24s %6d  %-32s  %s%n", key.vmId(), key.epoch(), key.keyFingerprint(), key.migrationId());
         }
         out.flush();
@@ -34,7 +34,8 @@ public final class SecureZoneMain {
         if (args.length > 0 && args[0].equals(INSTALLED_KEYS)) {
             Path file = args.length > 1 ? Path.of(args[1]) : null;
             SecureZoneConfig config = new SecureZoneConfig(settings(file, System.getenv()));
-            listInstalledKeys(config.stateDir(), new PrintWriter(System.out, true, StandardCharsets.UTF_8));
+            listInstalledKeys(config.stateDir(), config.sealingPassword().value().toCharArray(),
+                    new PrintWriter(System.out, true, StandardCharsets.UTF_8));
             return;
         }
         Path file = MainSettings.fileArgument(args);

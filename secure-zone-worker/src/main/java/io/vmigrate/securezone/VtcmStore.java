@@ -13,6 +13,9 @@ import io.vmigrate.trust.Suite;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import io.vmigrate.trust.SealedKeyStoreException;
+import io.vmigrate.trust.CryptoSuites;
 import java.util.Arrays;
 import java.util.List;
 
@@ -21,19 +24,32 @@ import java.util.List;
  * key is AEAD-sealed under the zone's vTCM sealing key (kept in the sealed key store) with
  * {@code vmId ‖ epoch} as associated data, so a sealed key moved to another VM or epoch fails to open.
  *
- * <p>{@link #listInstalled} is for offline inspection: it opens the state read-only and unseals
- * nothing, and is safe while the zone runs, because every write atomically replaces a whole file.
+ * <p>{@link #listInstalled} is for offline inspection: it opens the state read-only and unseals no VM
+ * key, and is safe while the zone runs, because every write atomically replaces a whole file.
  */
 public final class VtcmStore {
 
     private VtcmStore() {}
 
-    /** The installed keys' metadata and sealed bytes; no password needed, nothing unsealed. */
-    public static List<InstalledVmKey> listInstalled(Path stateDir) throws IOException {
+    /**
+     * The installed keys' metadata and sealed bytes, nothing unsealed. The state file is sealed, so this
+     * needs the zone's sealing password (it opens the key store for the state-sealing key only).
+     */
+    public static List<InstalledVmKey> listInstalled(Path stateDir, char[] sealingPassword) throws IOException {
         if (!Files.exists(stateDir.resolve(ZoneStateFile.FILE_NAME))) {
             return List.of();
         }
-        return List.copyOf(ZoneStateFile.readAny(stateDir).installedByVm.values());
+        Suite suite = ZoneStateFile.suiteOf(stateDir);
+        Optional<Aead> sealing;
+        try {
+            sealing = ZoneKeys.stateSealingOf(stateDir, sealingPassword, CryptoSuites.get(suite));
+        } catch (SealedKeyStoreException e) {
+            throw new IOException("cannot open the secure zone's sealed keys in " + stateDir + ": " + e.getMessage(), e);
+        }
+        if (sealing.isEmpty()) {
+            throw new IOException("secure zone in " + stateDir + " has a state file but no state-sealing key");
+        }
+        return List.copyOf(ZoneStateFile.readAny(stateDir, sealing.get()).installedByVm.values());
     }
 
     static byte[] seal(Aead sealing, PrivateKeyHandle vmKey, String vmId, long epoch) {

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The secure zone's own keys, sealed in {@code keys.bcfks} under the sealing password: its signing
- * key, its key-encapsulation key, and the AEAD key that seals VM keys in the vTCM store. Generated
+ * key, its key-encapsulation key, the AEAD key that seals VM keys in the vTCM store and the one that
+ * seals its state file ({@link ZoneStateFile}). Generated
  * on first start; each is written (crash-safely, by {@link SealedKeyStore}) before it is used.
  */
 final class ZoneKeys implements AutoCloseable {
@@ -23,34 +24,65 @@ final class ZoneKeys implements AutoCloseable {
     static final String SIGNING_ALIAS = "zone-signing";
     static final String ENCAPSULATION_ALIAS = "zone-encapsulation";
     static final String VTCM_SEALING_ALIAS = "vtcm-sealing";
+    static final String STATE_SEALING_ALIAS = "zone-state-sealing";
 
     private static final Logger LOG = LoggerFactory.getLogger(ZoneKeys.class);
 
     private final PrivateKeyHandle signingKey;
     private final PrivateKeyHandle encapsulationKey;
     private final Aead vtcmSealing;
+    private final Aead stateSealing;
+    private final boolean stateSealingIsNew;
 
-    private ZoneKeys(PrivateKeyHandle signingKey, PrivateKeyHandle encapsulationKey, Aead vtcmSealing) {
+    private ZoneKeys(PrivateKeyHandle signingKey, PrivateKeyHandle encapsulationKey, Aead vtcmSealing, Aead stateSealing,
+            boolean stateSealingIsNew) {
         this.signingKey = signingKey;
         this.encapsulationKey = encapsulationKey;
         this.vtcmSealing = vtcmSealing;
+        this.stateSealing = stateSealing;
+        this.stateSealingIsNew = stateSealingIsNew;
     }
 
     static ZoneKeys openOrGenerate(Path stateDir, char[] password, CryptoSuite suite) throws SealedKeyStoreException {
         try (SealedKeyStore store = SealedKeyStore.openOrCreate(stateDir.resolve(FILE_NAME), password)) {
             PrivateKeyHandle signing = privateKey(store, SIGNING_ALIAS, suite, KeyPurpose.SIGNING);
             PrivateKeyHandle encapsulation = privateKey(store, ENCAPSULATION_ALIAS, suite, KeyPurpose.KEY_ENCAPSULATION);
-            Optional<SecretBytes> sealing = store.getSecret(VTCM_SEALING_ALIAS);
-            if (sealing.isEmpty()) {
-                SecretBytes generated = suite.generateAeadKey();
-                store.putSecret(VTCM_SEALING_ALIAS, generated);
-                sealing = Optional.of(generated);
-                LOG.info("generated the vTCM sealing key in {}", store.file());
-            }
-            Aead aead = suite.aead(sealing.get());
-            sealing.get().destroy();
-            return new ZoneKeys(signing, encapsulation, aead);
+            Aead vtcm = aead(store, VTCM_SEALING_ALIAS, suite);
+            boolean stateSealingIsNew = store.getSecret(STATE_SEALING_ALIAS).isEmpty();
+            Aead state = aead(store, STATE_SEALING_ALIAS, suite);
+            return new ZoneKeys(signing, encapsulation, vtcm, state, stateSealingIsNew);
         }
+    }
+
+    /** The state-sealing key of an existing zone, for offline reading; empty if the zone has no key store. */
+    static Optional<Aead> stateSealingOf(Path stateDir, char[] password, CryptoSuite suite) throws SealedKeyStoreException {
+        Path file = stateDir.resolve(FILE_NAME);
+        if (!java.nio.file.Files.exists(file)) {
+            return Optional.empty();
+        }
+        try (SealedKeyStore store = SealedKeyStore.openOrCreate(file, password)) {
+            Optional<SecretBytes> secret = store.getSecret(STATE_SEALING_ALIAS);
+            if (secret.isEmpty()) {
+                return Optional.empty();
+            }
+            Aead aead = suite.aead(secret.get());
+            secret.get().destroy();
+            return Optional.of(aead);
+        }
+    }
+
+    /** The AEAD under the secret {@code alias}, generated and stored first if the store has none. */
+    private static Aead aead(SealedKeyStore store, String alias, CryptoSuite suite) throws SealedKeyStoreException {
+        Optional<SecretBytes> secret = store.getSecret(alias);
+        if (secret.isEmpty()) {
+            SecretBytes generated = suite.generateAeadKey();
+            store.putSecret(alias, generated);
+            secret = Optional.of(generated);
+            LOG.info("generated the {} key in {}", alias, store.file());
+        }
+        Aead aead = suite.aead(secret.get());
+        secret.get().destroy();
+        return aead;
     }
 
     private static PrivateKeyHandle privateKey(SealedKeyStore store, String alias, CryptoSuite suite, KeyPurpose purpose)
@@ -80,6 +112,18 @@ final class ZoneKeys implements AutoCloseable {
 
     Aead vtcmSealing() {
         return vtcmSealing;
+    }
+
+    Aead stateSealing() {
+        return stateSealing;
+    }
+
+    /**
+     * True on the start that created the state-sealing key: only then may the zone have no state file yet
+     * (or an unsealed version-1 one). Later, a missing state next to these keys means it was deleted.
+     */
+    boolean stateSealingIsNew() {
+        return stateSealingIsNew;
     }
 
     @Override

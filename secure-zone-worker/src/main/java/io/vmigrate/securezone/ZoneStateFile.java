@@ -5,7 +5,11 @@ import io.vmigrate.securezone.ZoneState.KeyInstalled;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import io.vmigrate.securezone.ZoneState.Pins;
 import io.vmigrate.securezone.ZoneState.ReplayEntry;
+import io.vmigrate.trust.Aead;
+import io.vmigrate.trust.AeadCiphertext;
+import io.vmigrate.trust.DecryptionRefusedException;
 import io.vmigrate.trust.KeyPurpose;
+import io.vmigrate.trust.MalformedBlobException;
 import io.vmigrate.trust.PublicKeyHandle;
 import io.vmigrate.trust.Suite;
 import java.io.ByteArrayInputStream;
@@ -33,44 +37,56 @@ import java.util.zip.CRC32;
  * durable. A snapshot (rather than an append-only log) also means a destroyed VM key's sealed bytes
  * leave the disk with the next write instead of lingering in log history.
  *
- * <p>Layout: magic, version, suite, host id, then the sections of {@link ZoneState}, then a CRC32
- * of everything before it (a torn file cannot appear after rename, but a damaged disk can).
+ * <p>Layout (version 2): magic, version, suite, host id in the clear, then the sections of
+ * {@link ZoneState} under authenticated encryption with the zone's state-sealing key (kept in its
+ * sealed key store), the clear header and {@link #CONTEXT} as associated data. An edited, truncated
+ * or transplanted file (another host's, another suite's) fails to open; what this cannot tell is an
+ * older file of this zone put back together with its older key store (docs/THREAT_MODEL.md).
+ * Version 1 (a CRC32 in place of the encryption) is read once, on the start that creates the
+ * state-sealing key, and rewritten as version 2; after that it is refused.
  */
 final class ZoneStateFile {
 
     static final String FILE_NAME = "zone-state.bin";
     private static final int MAGIC = 0x565A5331; // "VZS1"
-    private static final int VERSION = 1;
+    private static final int CRC_VERSION = 1;
+    private static final int SEALED_VERSION = 2;
+    private static final byte[] CONTEXT = "vmigrate zone state v2".getBytes(StandardCharsets.UTF_8);
 
     private final Path file;
     private final Suite suite;
     private final String hostId;
+    private final Aead sealing;
 
-    ZoneStateFile(Path stateDir, Suite suite, String hostId) {
+    ZoneStateFile(Path stateDir, Suite suite, String hostId, Aead sealing) {
         this.file = stateDir.resolve(FILE_NAME).toAbsolutePath();
         this.suite = suite;
         this.hostId = hostId;
+        this.sealing = sealing;
     }
 
     Path file() {
         return file;
     }
 
-    /** The stored state, or empty if none was ever written; refuses another suite's or host's state. */
-    Optional<ZoneState> read() throws IOException {
+    /**
+     * The stored state, or empty if none was ever written; refuses another suite's or host's state and
+     * anything that fails to open. {@code acceptUnsealed} lets a version-1 file be read (the upgrade).
+     */
+    Optional<ZoneState> read(boolean acceptUnsealed) throws IOException {
         byte[] contents;
         try {
             contents = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        return Optional.of(decode(contents, suite, hostId, file));
+        return Optional.of(decode(contents, suite, hostId, sealing, acceptUnsealed, file));
     }
 
-    /** Reads a state file whatever its suite (for offline inspection). */
-    static ZoneState readAny(Path stateDir) throws IOException {
+    /** Reads a state file whatever its suite (for offline inspection, with the zone's state-sealing key). */
+    static ZoneState readAny(Path stateDir, Aead sealing) throws IOException {
         Path path = stateDir.resolve(FILE_NAME);
-        return decode(Files.readAllBytes(path), null, null, path);
+        return decode(Files.readAllBytes(path), null, null, sealing, false, path);
     }
 
     static Suite suiteOf(Path stateDir) throws IOException {
@@ -83,17 +99,37 @@ final class ZoneStateFile {
     }
 
     void write(ZoneState state) throws IOException {
-        byte[] contents = encode(state);
+        byte[] header = header(suite, hostId);
+        byte[] sealed = sealing.encrypt(body(state), associatedData(header)).toBytes();
+        byte[] contents = new byte[header.length + sealed.length];
+        System.arraycopy(header, 0, contents, 0, header.length);
+        System.arraycopy(sealed, 0, contents, header.length, sealed.length);
         AtomicFiles.write(file, contents, AtomicFiles.Permissions.OWNER_ONLY);
     }
 
-    private byte[] encode(ZoneState state) {
-        var bytes = new ByteArrayOutputStream(4096);
+    private static byte[] header(Suite suite, String hostId) {
+        var bytes = new ByteArrayOutputStream(64);
         try (var out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
-            out.writeInt(VERSION);
+            out.writeInt(SEALED_VERSION);
             out.writeUTF(suite.name());
             text(out, hostId);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static byte[] associatedData(byte[] header) {
+        byte[] data = new byte[CONTEXT.length + header.length];
+        System.arraycopy(CONTEXT, 0, data, 0, CONTEXT.length);
+        System.arraycopy(header, 0, data, CONTEXT.length, header.length);
+        return data;
+    }
+
+    private static byte[] body(ZoneState state) {
+        var bytes = new ByteArrayOutputStream(4096);
+        try (var out = new DataOutputStream(bytes)) {
             Optional<Pins> pins = state.pins();
             out.writeBoolean(pins.isPresent());
             if (pins.isPresent()) {
@@ -130,37 +166,66 @@ final class ZoneStateFile {
                 text(out, entry.getValue().keyFingerprint());
                 out.writeLong(entry.getValue().epoch());
             }
-            CRC32 crc = new CRC32();
-            crc.update(bytes.toByteArray());
-            out.writeLong(crc.getValue());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
     }
 
-    private static ZoneState decode(byte[] contents, Suite expectedSuite, String expectedHost, Path path)
-            throws IOException {
+    private static ZoneState decode(byte[] contents, Suite expectedSuite, String expectedHost, Aead sealing,
+            boolean acceptUnsealed, Path path) throws IOException {
         if (contents.length < Long.BYTES + 8) {
             throw new IOException("zone state " + path + " is truncated");
         }
-        CRC32 crc = new CRC32();
-        crc.update(contents, 0, contents.length - Long.BYTES);
-        if (crc.getValue() != ByteBuffer.wrap(contents, contents.length - Long.BYTES, Long.BYTES).getLong()) {
-            throw new IOException("zone state " + path + " fails its checksum");
-        }
-        try (var in = new DataInputStream(new ByteArrayInputStream(contents, 0, contents.length - Long.BYTES))) {
-            if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+        var in = new DataInputStream(new ByteArrayInputStream(contents));
+        int version;
+        Suite suite;
+        String hostId;
+        try {
+            if (in.readInt() != MAGIC) {
                 throw new IOException("zone state " + path + " has an unknown format");
             }
-            Suite suite = Suite.valueOf(in.readUTF());
-            String hostId = text(in);
-            if (expectedSuite != null && suite != expectedSuite) {
-                throw new IOException("zone state " + path + " is of suite " + suite + ", configured " + expectedSuite);
+            version = in.readInt();
+            suite = Suite.valueOf(in.readUTF());
+            hostId = text(in);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("zone state " + path + " holds an invalid header: " + e.getMessage(), e);
+        }
+        if (expectedSuite != null && suite != expectedSuite) {
+            throw new IOException("zone state " + path + " is of suite " + suite + ", configured " + expectedSuite);
+        }
+        if (expectedHost != null && !hostId.equals(expectedHost)) {
+            throw new IOException("zone state " + path + " belongs to host " + hostId + ", configured " + expectedHost);
+        }
+        int headerLength = contents.length - in.available();
+        byte[] body;
+        if (version == SEALED_VERSION) {
+            byte[] header = java.util.Arrays.copyOfRange(contents, 0, headerLength);
+            try {
+                body = sealing.decrypt(AeadCiphertext.parse(java.util.Arrays.copyOfRange(contents, headerLength,
+                        contents.length)), associatedData(header));
+            } catch (MalformedBlobException | DecryptionRefusedException e) {
+                throw new IOException("zone state " + path + " does not open under this zone's state-sealing key: "
+                        + "it was altered, or belongs to another key store", e);
             }
-            if (expectedHost != null && !hostId.equals(expectedHost)) {
-                throw new IOException("zone state " + path + " belongs to host " + hostId + ", configured " + expectedHost);
+        } else if (version == CRC_VERSION && acceptUnsealed) {
+            CRC32 crc = new CRC32();
+            crc.update(contents, 0, contents.length - Long.BYTES);
+            if (crc.getValue() != ByteBuffer.wrap(contents, contents.length - Long.BYTES, Long.BYTES).getLong()) {
+                throw new IOException("zone state " + path + " fails its checksum");
             }
+            body = java.util.Arrays.copyOfRange(contents, headerLength, contents.length - Long.BYTES);
+        } else if (version == CRC_VERSION) {
+            throw new IOException("zone state " + path + " is an unsealed version-1 file, but this zone's state is "
+                    + "sealed: it was replaced from outside");
+        } else {
+            throw new IOException("zone state " + path + " has an unknown version " + version);
+        }
+        return decodeBody(body, suite, path);
+    }
+
+    private static ZoneState decodeBody(byte[] body, Suite suite, Path path) throws IOException {
+        try (var in = new DataInputStream(new ByteArrayInputStream(body))) {
             ZoneState state = new ZoneState();
             if (in.readBoolean()) {
                 PublicKeyHandle agent = key(in, suite);

@@ -34,12 +34,24 @@ final class ZoneStore implements AutoCloseable {
         this.state = state;
     }
 
-    /** Reads the state of {@code stateDir} (writing an empty one on first start) and unseals its VM keys. */
-    static ZoneStore open(String hostId, Suite suite, Path stateDir, Aead vtcmSealing) throws IOException {
-        ZoneStateFile file = new ZoneStateFile(stateDir, suite, hostId);
-        Optional<ZoneState> stored = file.read();
+    /**
+     * Reads the state of {@code stateDir} (writing an empty one on first start) and unseals its VM keys.
+     * {@code firstStart} is true only when the zone's state-sealing key was just created: then a missing
+     * (or version-1) state is expected; otherwise a missing state means someone deleted it, and the zone
+     * refuses to start empty (it would forget destroyed keys, its pins and its replay cache).
+     */
+    static ZoneStore open(String hostId, Suite suite, Path stateDir, Aead vtcmSealing, Aead stateSealing,
+            boolean firstStart) throws IOException {
+        ZoneStateFile file = new ZoneStateFile(stateDir, suite, hostId, stateSealing);
+        Optional<ZoneState> stored = file.read(firstStart);
+        if (stored.isEmpty() && !firstStart) {
+            throw new ZoneStateMissingException("secure zone state " + file.file() + " is missing next to the zone's "
+                    + "existing sealed keys; refusing to start empty. Restore it from the zone's own backup, or retire "
+                    + "and re-enroll the host with a fresh state directory.");
+        }
         ZoneState state = stored.orElseGet(ZoneState::new);
-        if (stored.isEmpty()) {
+        if (firstStart) {
+            // A new zone's empty state, or a version-1 state sealed for the first time, is written before anything is served.
             file.write(state);
         }
         ZoneStore store = new ZoneStore(hostId, file, state);
