@@ -145,14 +145,20 @@ abstract class MigrationProtocolScenarios {
         VmInventoryEntry before = probe.binding(vm);
         assertThat(before.getBinding().getHostId()).isEqualTo("h2");
         // h3's user zone is compromised: it rewrites the binding of every key delivery it relays so the
-        // key would be bound to another host. The secure zone must refuse the altered delivery.
+        // key would be bound to another host. The secure zone must refuse the altered delivery; it was
+        // not admitted (its signature fails), so nothing signed answers it and the deadline aborts.
         system.host("h3").stopAgent();
         system.host("h3").startAgentRelayingThrough(MigrationProtocolScenarios::rebindingKeyDeliveries);
         try {
-            MigrationWatcher.Outcome outcome = migrate(vm, "h3", Optional.empty());
+            MigrationWatcher.Outcome outcome = migrate(vm, "h3", Optional.of(Duration.ofSeconds(10)));
 
             assertThat(outcome.finalStep()).isEqualTo(MigrationStep.ABORTED);
-            assertThat(outcome.reason()).contains(RefusalReason.SIGNATURE_INVALID.name());
+            assertThat(outcome.reason()).contains(RefusalReason.DEADLINE_PASSED.name());
+            assertThat(probe.alerts()).anySatisfy(alert -> {
+                assertThat(alert.getReason()).isEqualTo(RefusalReason.SIGNATURE_INVALID);
+                assertThat(alert.getVmId()).hasToString(vm);
+                assertThat(alert.getDetectedBy()).hasToString("host-agent/h3");
+            });
             assertThat(probe.binding(vm).getBinding()).isEqualTo(before.getBinding());
             assertThat(probe.hostsRunning(vm)).containsExactly("h2");
             assertThat(probe.installedKey("h2", vm)).map(k -> k.keyFingerprint())
