@@ -95,7 +95,7 @@ class SecureZoneCommandsTest {
             assertThat(stored).hasSize(1);
             assertThat(stored.get(0).exportPkcs8(SecretKeyAccess.insecureSecretAccess()).toByteArray(SecretKeyAccess.insecureSecretAccess()))
                     .isEqualTo(vmKey.exportPkcs8(SecretKeyAccess.insecureSecretAccess()).toByteArray(SecretKeyAccess.insecureSecretAccess()));
-            assertThat(VtcmStore.listInstalled(zone.stateDir())).singleElement()
+            assertThat(VtcmStore.listInstalled(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray())).singleElement()
                     .satisfies(key -> {
                         assertThat(key.vmId()).isEqualTo("vm1");
                         assertThat(key.epoch()).isEqualTo(1);
@@ -131,7 +131,7 @@ class SecureZoneCommandsTest {
             VmDeregistered body = zone.openReply(deregistered).body(VmDeregistered.class);
             assertThat(body.getDestroyedKeyFingerprint()).isEqualTo(vmKey.keyId().toString());
             assertThat(body.getEpoch()).isEqualTo(1);
-            assertThat(VtcmStore.listInstalled(zone.stateDir())).isEmpty();
+            assertThat(VtcmStore.listInstalled(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray())).isEmpty();
         }
     }
 
@@ -163,7 +163,7 @@ class SecureZoneCommandsTest {
             PrivateKeyHandle newer = zone.crypto.generateSigningKey();
             assertThat(zone.client().installVmKey(TestCenter.encode(zone.center.deliverVmKey("m2", "vm1", HOST, 3, newer, zone.encapsulationKey())))
                     .getOutcome()).isEqualTo(SecureZoneOutcome.OK);
-            assertThat(VtcmStore.listInstalled(zone.stateDir())).singleElement()
+            assertThat(VtcmStore.listInstalled(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray())).singleElement()
                     .satisfies(key -> assertThat(key.keyFingerprint()).isEqualTo(newer.keyId().toString()))
                     .satisfies(key -> assertThat(key.epoch()).isEqualTo(3));
         }
@@ -191,7 +191,7 @@ class SecureZoneCommandsTest {
             SecureZoneResponse sourceAbort = client.abort(
                     TestCenter.encode(zone.center.abort("m2", "vm-src", HOST, HostRole.SOURCE, 0)), false);
             assertThat(zone.openReply(sourceAbort).body(AbortAcknowledged.class).getVmKeyZeroized()).isFalse();
-            assertThat(VtcmStore.listInstalled(zone.stateDir()).stream().map(InstalledVmKey::keyFingerprint))
+            assertThat(VtcmStore.listInstalled(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray()).stream().map(InstalledVmKey::keyFingerprint))
                     .containsExactly(sourceKey.keyId().toString());
         }
     }
@@ -265,7 +265,7 @@ class SecureZoneCommandsTest {
             assertNotAdmitted(client.verifyAbort(TestCenter.encode(badBody)), RefusalReason.MALFORMED);
             assertNotAdmitted(client.abort(TestCenter.encode(badBody), true), RefusalReason.MALFORMED);
 
-            assertThat(VtcmStore.listInstalled(zone.stateDir())).isEmpty();
+            assertThat(VtcmStore.listInstalled(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray())).isEmpty();
         }
     }
 
@@ -284,11 +284,11 @@ class SecureZoneCommandsTest {
             assertThat(verified.getSignedReply()).isNull();
             assertThat(verified.getVerifiedCommand().getAbortRole()).isEqualTo(HostRole.DESTINATION);
             assertThat(verified.getVerifiedCommand().getDestroyTarget()).isTrue();
-            assertThat(VtcmStore.listInstalled(zone.stateDir())).hasSize(1);
+            assertThat(VtcmStore.listInstalled(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray())).hasSize(1);
             assertThat(client.verifyAbort(abort).getOutcome()).as("verifying writes no replay entry").isEqualTo(SecureZoneOutcome.OK);
 
             assertThat(client.abort(abort, true).getOutcome()).isEqualTo(SecureZoneOutcome.OK);
-            assertThat(VtcmStore.listInstalled(zone.stateDir())).isEmpty();
+            assertThat(VtcmStore.listInstalled(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray())).isEmpty();
             SecureZoneResponse afterwards = client.verifyAbort(abort);
             assertThat(afterwards.getOutcome()).isEqualTo(SecureZoneOutcome.DUPLICATE);
             assertThat(afterwards.getSignedReply()).isNotNull();
@@ -363,12 +363,12 @@ class SecureZoneCommandsTest {
 
             assertNotAdmitted(client.installVmKey(TestCenter.encode(new TestCenter(suite).deliverVmKey("m1", "vm1", HOST, 1, vmKey, me))),
                     RefusalReason.UNKNOWN_SIGNER);
-            assertThat(VtcmStore.listInstalled(zone.stateDir())).isEmpty();
+            assertThat(VtcmStore.listInstalled(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray())).isEmpty();
 
             installRegistrationKey(zone, "vm1");
             assertKeyInstallFailed(zone, client.installVmKey(TestCenter.encode(center.deliverVmKey("m9", "vm1", HOST, 0, vmKey, me))),
                     RefusalReason.STALE_EPOCH);
-            assertThat(VtcmStore.listInstalled(zone.stateDir())).singleElement()
+            assertThat(VtcmStore.listInstalled(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray())).singleElement()
                     .satisfies(key -> assertThat(key.migrationId()).isEqualTo("register:vm1"));
         }
     }
@@ -402,7 +402,7 @@ class SecureZoneCommandsTest {
             assertCommandRefused(zone, client.deregister(TestCenter.encode(zone.center.deregister("m1", "vm1", HOST, 1, zone.crypto.generateSigningKey().keyId().toString()))), RefusalReason.BINDING_MISMATCH, "m1");
             byte[] forged = TestCenter.encode(new TestCenter(suite).deregister("m1", "vm1", HOST, 1, fingerprint));
             assertNotAdmitted(client.deregister(forged), RefusalReason.UNKNOWN_SIGNER);
-            assertThat(VtcmStore.listInstalled(zone.stateDir())).hasSize(1);
+            assertThat(VtcmStore.listInstalled(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray())).hasSize(1);
 
             byte[] deregister = TestCenter.encode(zone.center.deregister("m1", "vm1", HOST, 1, fingerprint));
             assertThat(client.deregister(deregister).getOutcome()).isEqualTo(SecureZoneOutcome.OK);

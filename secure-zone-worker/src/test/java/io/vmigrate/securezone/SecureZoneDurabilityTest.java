@@ -63,7 +63,7 @@ class SecureZoneDurabilityTest {
             try (var impostor = zone.newClient(zone.crypto.generateSigningKey())) {
                 assertThat(impostor.identity().getOutcome()).isEqualTo(SecureZoneOutcome.REFUSED);
             }
-            assertThat(VtcmStore.listInstalled(zone.stateDir())).singleElement()
+            assertThat(VtcmStore.listInstalled(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray())).singleElement()
                     .satisfies(key -> assertThat(key.keyFingerprint()).isEqualTo(vmKey.keyId().toString()));
         }
     }

@@ -76,7 +76,7 @@ class SecureZoneKillTest {
             SecureZoneResponse again = client.installVmKey(delivery);
             assertThat(again.getOutcome()).isEqualTo(SecureZoneOutcome.DUPLICATE);
             assertThat(again.getSignedReply()).isEqualTo(installed.getSignedReply());
-            assertThat(VtcmStore.listInstalled(stateDir)).singleElement()
+            assertThat(VtcmStore.listInstalled(stateDir, ZoneFixture.PASSWORD.toCharArray())).singleElement()
                     .satisfies(key -> assertThat(key.keyFingerprint()).isEqualTo(vmKey.keyId().toString()));
         }
     }

@@ -40,7 +40,7 @@ class SecureZoneMainTest {
             zone.client().installVmKey(io.vmigrate.schema.testing.TestCenter.encode(
                     zone.center.deliverVmKey("register:vm1", "vm1", ZoneFixture.HOST, 0, vmKey, zone.encapsulationKey())));
             var out = new java.io.StringWriter();
-            SecureZoneMain.listInstalledKeys(zone.stateDir(), new java.io.PrintWriter(out));
+            SecureZoneMain.listInstalledKeys(zone.stateDir(), ZoneFixture.PASSWORD.toCharArray(), new java.io.PrintWriter(out));
             assertThat(out.toString()).contains("vm1", vmKey.keyId().toString(), "register:vm1");
             assertThat(out.toString().lines()).hasSize(2);
         }

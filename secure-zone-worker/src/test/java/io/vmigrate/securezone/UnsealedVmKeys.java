@@ -20,7 +20,7 @@ final class UnsealedVmKeys {
     private UnsealedVmKeys() {}
 
     static List<PrivateKeyHandle> open(Path stateDir, char[] password) throws Exception {
-        List<InstalledVmKey> installed = VtcmStore.listInstalled(stateDir);
+        List<InstalledVmKey> installed = VtcmStore.listInstalled(stateDir, password);
         if (installed.isEmpty()) {
             return List.of();
         }

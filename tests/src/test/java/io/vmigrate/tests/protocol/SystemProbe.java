@@ -72,10 +72,21 @@ final class SystemProbe {
         return hosts;
     }
 
+    /** The sealing password the embedded system gave the host's secure zone. */
+    char[] sealingPassword(String hostId) {
+        java.util.Properties passwords = new java.util.Properties();
+        try (var in = java.nio.file.Files.newInputStream(system.dataDir().resolve("secrets.properties"))) {
+            passwords.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return passwords.getProperty("sealing." + hostId).toCharArray();
+    }
+
     /** The VM key a host's secure zone holds for a VM, if any. */
     Optional<InstalledVmKey> installedKey(String hostId, String vmId) {
         try {
-            return VtcmStore.listInstalled(system.host(hostId).secureZoneStateDir()).stream()
+            return VtcmStore.listInstalled(system.host(hostId).secureZoneStateDir(), sealingPassword(hostId)).stream()
                     .filter(key -> key.vmId().equals(vmId)).findFirst();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -37,7 +37,7 @@ final class ZoneVmKeys {
 
     /** The PKCS#8 bytes of every VM key installed in the zone whose state dir is {@code stateDir}. */
     static List<byte[]> installedPkcs8(Path stateDir, char[] sealingPassword, Suite suite) throws Exception {
-        List<InstalledVmKey> installed = VtcmStore.listInstalled(stateDir);
+        List<InstalledVmKey> installed = VtcmStore.listInstalled(stateDir, sealingPassword);
         if (installed.isEmpty()) {
             return List.of();
         }
