@@ -71,8 +71,18 @@ final class CenterRegistryEntries {
         return Verdict.ignore(Ignored.TOMBSTONE, "tombstone; the center never deletes a registry entry");
     }
 
+    private boolean signedByCenter(TrustRegistryEntry entry) {
+        try {
+            return TrustRegistryEntries.isSignedBy(entry, center);
+        } catch (RuntimeException e) {
+            // A decoded but hostile entry (e.g. a field the signing input cannot encode) is simply not the center's:
+            // nothing the registry's readers do may throw, the global thread would die of it.
+            return false;
+        }
+    }
+
     private Verdict judgeEntry(String key, TrustRegistryEntry entry, TrustRegistryEntry held) {
-        if (!key.equals(entry.getEntryId()) || !TrustRegistryEntries.isSignedBy(entry, center)) {
+        if (!key.equals(entry.getEntryId()) || !signedByCenter(entry)) {
             return Verdict.ignore(Ignored.NOT_CENTER_SIGNED, "not an entry for this key signed by center key " + centerKeyId());
         }
         if (held != null && entry.getRegisteredAt().isBefore(held.getRegisteredAt())) {
