@@ -32,7 +32,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import io.vmigrate.trust.CryptoSuites;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.CloseOptions;
@@ -66,6 +70,9 @@ public final class CenterApp implements AutoCloseable {
     private final KafkaStreamsMetrics streamsMetrics;
     private final CenterStatusServer statusServer;
     private final HostInfo self;
+    private final RegistryReasserter reasserter;
+    private final Thread reasserterThread;
+    private final KafkaProducer<String, TrustRegistryEntry> registryProducer;
 
     private CenterApp(CenterConfig config, CenterVault vault, Clock clock, boolean ownsVault) {
         this.config = Objects.requireNonNull(config, "config");
@@ -89,6 +96,12 @@ public final class CenterApp implements AutoCloseable {
             properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         }
         this.streams = new KafkaStreams(topology, properties);
+        var registry = topics.trustRegistry();
+        this.registryProducer = new KafkaProducer<>(registryProducerConfig(), registry.keySerde().serializer(),
+                registry.valueSerde().serializer());
+        this.reasserter = newReasserter(metrics, registryProducer);
+        this.reasserterThread = new Thread(reasserter, "center-registry-reasserter");
+        reasserterThread.setDaemon(true);
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meterRegistry);
         Gauge.builder(MicrometerCenterMetrics.IN_FLIGHT, this, CenterApp::localMigrationsInFlight)
@@ -138,6 +151,7 @@ public final class CenterApp implements AutoCloseable {
         checkWorkflowPartitions();
         publishCenterKey();
         streams.start();
+        reasserterThread.start();
         if (statusServer != null) {
             statusServer.start(new StatusQueries(streams, self, config.httpForwardTimeout()), meterRegistry::scrape);
         }
@@ -202,10 +216,7 @@ public final class CenterApp implements AutoCloseable {
 
     /** The center's own {@code center:<keyId>} entry; compaction keeps the latest. */
     private void publishCenterKey() {
-        Map<String, Object> producerConfig = new java.util.HashMap<>(config.originalsWithPrefix(CenterConfig.STREAMS_PASSTHROUGH_PREFIX));
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", config.getList(CenterConfig.BOOTSTRAP_SERVERS)));
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        Map<String, Object> producerConfig = registryProducerConfig();
         TrustRegistryEntry entry = TrustRegistryEntries.centerKey(vault.centerPublicKey(), vault.signer(), java.time.Instant.now());
         var registry = topics.trustRegistry();
         try (var producer = new KafkaProducer<>(producerConfig, registry.keySerde().serializer(), registry.valueSerde().serializer())) {
@@ -217,6 +228,31 @@ public final class CenterApp implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while publishing the center key", e);
         }
+    }
+
+    /** Connection settings (the Streams passthrough, security included) of the center's own registry clients. */
+    private Map<String, Object> registryClientConfig() {
+        Map<String, Object> client = new java.util.HashMap<>(config.originalsWithPrefix(CenterConfig.STREAMS_PASSTHROUGH_PREFIX));
+        client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", config.getList(CenterConfig.BOOTSTRAP_SERVERS)));
+        return client;
+    }
+
+    private Map<String, Object> registryProducerConfig() {
+        Map<String, Object> producerConfig = registryClientConfig();
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        return producerConfig;
+    }
+
+    private RegistryReasserter newReasserter(CenterMetrics metrics, KafkaProducer<String, TrustRegistryEntry> producer) {
+        Map<String, Object> consumerConfig = registryClientConfig();
+        // No group: it reads every partition from the beginning at each start and commits nothing.
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        var registry = topics.trustRegistry();
+        var consumer = new KafkaConsumer<>(consumerConfig, registry.keySerde().deserializer(), new ByteArrayDeserializer());
+        return new RegistryReasserter(consumer, producer, registry,
+                new CenterRegistryEntries(CryptoSuites.get(vault.suite()).verifier(vault.centerPublicKey())), metrics);
     }
 
     public KafkaStreams.State state() {
@@ -291,6 +327,17 @@ public final class CenterApp implements AutoCloseable {
         if (statusServer != null) {
             statusServer.close();
         }
+        if (reasserterThread.isAlive()) {
+            reasserter.wakeup();
+            try {
+                reasserterThread.join(CLOSE_TIMEOUT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            reasserter.closeUnstarted();
+        }
+        registryProducer.close(CLOSE_TIMEOUT);
         // A clean stop leaves the group, so a restarted (or another) center instance takes the tasks over
         // at once instead of after the session timeout.
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

@@ -26,6 +26,17 @@ public interface CenterMetrics {
     /** A security alert was published. */
     void securityAlert(RefusalReason reason);
 
+    /**
+     * A {@code trust.registry} record changed nothing the center trusts ({@code why}: tombstone, undecodable,
+     * not-center-signed, ...). The global store's processor cannot dead-letter, so this count is its trace.
+     */
+    default void registryRecordIgnored(String why) {
+    }
+
+    /** The center republished its current entry for a registry key that another record contested. */
+    default void registryEntryReasserted() {
+    }
+
     /** Records nothing. */
     CenterMetrics NONE = new CenterMetrics() {
         @Override

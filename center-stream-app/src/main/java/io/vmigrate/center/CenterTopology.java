@@ -33,8 +33,9 @@ import org.apache.kafka.streams.state.Stores;
  *   audit, inventory, alerts and dead letters.</li>
  *   <li>Enrollment sub-topology: {@code host.enrollments} (keyed by host id) into
  *   {@link EnrollmentProcessor} with store {@code enrollments}; out to {@code trust.registry}.</li>
- *   <li>Global store {@code trust-registry} from {@code trust.registry} (center-signed entries only),
- *   read by the workflow for hosts' public keys.</li>
+ *   <li>Global store {@code trust-registry} from {@code trust.registry} (the center's current entries only,
+ *   see {@link CenterRegistryEntries}), read by the workflow for hosts' public keys. Records that contest
+ *   a key the center holds are answered outside the topology, by {@link RegistryReasserter}.</li>
  * </ul>
  */
 public final class CenterTopology {
@@ -163,14 +164,17 @@ public final class CenterTopology {
         topology.addSink(ENROLLMENT_DEAD_LETTER_SINK, topics.deadLetter().name(), topics.deadLetter().keySerde().serializer(),
                 topics.deadLetter().valueSerde().serializer(), ENROLLMENT_PROCESSOR);
 
-        // --- global registry of enrolled hosts (its source topic is its changelog)
+        // --- global registry of enrolled hosts (its source topic is its changelog). Its values are read by
+        // a deserializer that never throws: see RegistryRecordDeserializer for why no failure may reach Streams.
         Verifier center = CryptoSuites.get(vault.suite()).verifier(vault.centerPublicKey());
         Topic<String, TrustRegistryEntry> registry = topics.trustRegistry();
         topology.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TRUST_REGISTRY_STORE), keys, registry.valueSerde())
                         .withLoggingDisabled(),
-                TRUST_REGISTRY_SOURCE, registry.keySerde().deserializer(), registry.valueSerde().deserializer(),
-                registry.name(), TRUST_REGISTRY_UPDATER, () -> new RegistryStoreUpdater(center));
+                TRUST_REGISTRY_SOURCE, registry.keySerde().deserializer(),
+                new RegistryRecordDeserializer(registry.valueSerde().deserializer()),
+                registry.name(), TRUST_REGISTRY_UPDATER,
+                () -> new RegistryStoreUpdater(new CenterRegistryEntries(center), metrics));
         return topology;
     }
 

@@ -11,7 +11,8 @@ import java.util.Objects;
 /**
  * {@link CenterMetrics} on a Micrometer registry. Prometheus names: {@code vmigrate_migrations_total{outcome,kind}},
  * {@code vmigrate_migration_step_latency_seconds{step,kind}} (histogram), {@code vmigrate_refusals_total{stage,reason}},
- * {@code vmigrate_dead_letters_total{component,reason}}, {@code vmigrate_security_alerts_total{component,reason}}.
+ * {@code vmigrate_dead_letters_total{component,reason}}, {@code vmigrate_security_alerts_total{component,reason}},
+ * {@code vmigrate_registry_records_ignored_total{why}}, {@code vmigrate_registry_entries_reasserted_total}.
  */
 public final class MicrometerCenterMetrics implements CenterMetrics {
 
@@ -20,6 +21,8 @@ public final class MicrometerCenterMetrics implements CenterMetrics {
     public static final String REFUSALS = "vmigrate.refusals";
     public static final String DEAD_LETTERS = "vmigrate.dead.letters";
     public static final String SECURITY_ALERTS = "vmigrate.security.alerts";
+    public static final String REGISTRY_RECORDS_IGNORED = "vmigrate.registry.records.ignored";
+    public static final String REGISTRY_ENTRIES_REASSERTED = "vmigrate.registry.entries.reasserted";
     public static final String IN_FLIGHT = "vmigrate.migrations.in.flight";
     static final String COMPONENT = "center";
 
@@ -69,6 +72,19 @@ public final class MicrometerCenterMetrics implements CenterMetrics {
     public void securityAlert(RefusalReason reason) {
         Counter.builder(SECURITY_ALERTS).description("Security alerts published")
                 .tag("component", COMPONENT).tag("reason", reason.name())
+                .register(registry).increment();
+    }
+
+    @Override
+    public void registryRecordIgnored(String why) {
+        Counter.builder(REGISTRY_RECORDS_IGNORED).description("trust.registry records that changed nothing the center trusts")
+                .tag("why", why)
+                .register(registry).increment();
+    }
+
+    @Override
+    public void registryEntryReasserted() {
+        Counter.builder(REGISTRY_ENTRIES_REASSERTED).description("Registry entries republished over a contesting record")
                 .register(registry).increment();
     }
 

@@ -1,8 +1,6 @@
 package io.vmigrate.center;
 
-import io.vmigrate.schema.registry.TrustRegistryEntries;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
-import io.vmigrate.trust.Verifier;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -11,20 +9,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the global {@code trust-registry} store: every instance sees every enrolled host. Only
- * entries the center itself signed are taken, so a record written to {@code trust.registry} by
- * anyone else cannot enroll a host.
+ * Keeps the global {@code trust-registry} store: every instance sees every enrolled host. Only the
+ * center's own current entries are taken ({@link CenterRegistryEntries}); a tombstone, a foreign or
+ * unsigned entry, an older replay or undecodable bytes change nothing, so a record written to
+ * {@code trust.registry} by anyone else can neither enroll nor erase a host.
+ *
+ * <p>A global processor has no producer: it cannot dead-letter what it ignores. It logs the record's
+ * coordinates and counts it ({@link CenterMetrics#registryRecordIgnored}); the {@link RegistryReasserter}
+ * answers records that contest a key the center holds.
  */
-final class RegistryStoreUpdater implements Processor<String, TrustRegistryEntry, Void, Void> {
+final class RegistryStoreUpdater implements Processor<String, RegistryRecord, Void, Void> {
 
     private static final Logger LOG = LoggerFactory.getLogger(RegistryStoreUpdater.class);
 
-    private final Verifier center;
+    private final CenterRegistryEntries judge;
+    private final CenterMetrics metrics;
     private KeyValueStore<String, TrustRegistryEntry> store;
     private ProcessorContext<Void, Void> context;
 
-    RegistryStoreUpdater(Verifier center) {
-        this.center = center;
+    RegistryStoreUpdater(CenterRegistryEntries judge, CenterMetrics metrics) {
+        this.judge = judge;
+        this.metrics = metrics;
     }
 
     @Override
@@ -34,23 +39,19 @@ final class RegistryStoreUpdater implements Processor<String, TrustRegistryEntry
     }
 
     @Override
-    public void process(Record<String, TrustRegistryEntry> record) {
+    public void process(Record<String, RegistryRecord> record) {
         String coordinates = context.recordMetadata().map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse("?");
-        if (record.key() == null) {
-            LOG.warn("trust registry record without key at {} ignored", coordinates);
+        TrustRegistryEntry held = record.key() == null ? null : store.get(record.key());
+        CenterRegistryEntries.Verdict verdict = judge.judge(record.key(), record.value(), held);
+        if (!verdict.isTaken()) {
+            LOG.warn("trust registry record {} at {} ignored: {}", CenterRegistryEntries.printable(record.key()), coordinates, verdict.detail());
+            metrics.registryRecordIgnored(verdict.ignored().tag());
             return;
         }
-        if (record.value() == null) {
-            store.delete(record.key());
-            return;
+        TrustRegistryEntry entry = verdict.taken().orElseThrow();
+        if (!entry.equals(held)) {
+            store.put(record.key(), entry);
+            LOG.info("trust registry entry {} at {} loaded", record.key(), coordinates);
         }
-        TrustRegistryEntry entry = record.value();
-        if (!entry.getEntryId().equals(record.key()) || !TrustRegistryEntries.isSignedBy(entry, center)) {
-            LOG.warn("trust registry entry {} at {} is not signed by the center key {}; ignored", record.key(),
-                    coordinates, center.keyId());
-            return;
-        }
-        store.put(record.key(), entry);
-        LOG.info("trust registry entry {} at {} loaded", record.key(), coordinates);
     }
 }
