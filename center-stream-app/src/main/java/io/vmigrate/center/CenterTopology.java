@@ -31,8 +31,9 @@ import org.apache.kafka.streams.state.Stores;
  *   and {@link RegistrationProcessor}, thin adapters of one {@link io.vmigrate.center.workflow.MigrationMachine}, sharing the stores {@code migrations}, {@code bindings},
  *   {@code vm-keys} and {@code registrations}; out to the per-host command topics, rejections,
  *   audit, inventory, alerts and dead letters.</li>
- *   <li>Enrollment sub-topology: {@code host.enrollments} (keyed by host id) into
- *   {@link EnrollmentProcessor} with store {@code enrollments}; out to {@code trust.registry}.</li>
+ *   <li>Enrollment sub-topology: {@code host.enrollments} and {@code host.approvals} (keyed by host id,
+ *   co-partitioned) into {@link EnrollmentProcessor} and {@link HostApprovalProcessor}, sharing the stores
+ *   {@code enrollments} and {@code pending-enrollments}; out to {@code trust.registry}.</li>
  *   <li>Global store {@code trust-registry} from {@code trust.registry} (the center's current entries only,
  *   see {@link CenterRegistryEntries}), read by the workflow for hosts' public keys. Records that contest
  *   a key the center holds are answered outside the topology, by {@link RegistryReasserter}.</li>
@@ -44,12 +45,14 @@ public final class CenterTopology {
     public static final String HOST_EVENTS_SOURCE = "host-events-source";
     public static final String VM_REGISTRATIONS_SOURCE = "vm-registrations-source";
     public static final String HOST_ENROLLMENTS_SOURCE = "host-enrollments-source";
+    public static final String HOST_APPROVALS_SOURCE = "host-approvals-source";
     public static final String TRUST_REGISTRY_SOURCE = "trust-registry-source";
 
     public static final String REQUEST_VALIDATOR = "request-validator";
     public static final String HOST_REPLY_PROCESSOR = "host-reply-processor";
     public static final String REGISTRATION_PROCESSOR = "registration-processor";
     public static final String ENROLLMENT_PROCESSOR = "enrollment-processor";
+    public static final String HOST_APPROVAL_PROCESSOR = "host-approval-processor";
     public static final String TRUST_REGISTRY_UPDATER = "trust-registry-updater";
 
     public static final String HOST_COMMANDS_SINK = "host-commands-sink";
@@ -78,6 +81,8 @@ public final class CenterTopology {
     public static final String REGISTRATIONS_STORE = "registrations";
     /** Host id → the {@link TrustRegistryEntry} issued at its enrollment (idempotency of enrollment). */
     public static final String ENROLLMENTS_STORE = "enrollments";
+    /** Host id → the {@code pending-host:} entry of a host that enrolled but is not approved yet. */
+    public static final String PENDING_ENROLLMENTS_STORE = "pending-enrollments";
     /** Global: registry entry key → center-signed {@link TrustRegistryEntry}. */
     public static final String TRUST_REGISTRY_STORE = "trust-registry";
 
@@ -156,13 +161,22 @@ public final class CenterTopology {
                 enrollments.valueSerde().deserializer(), enrollments.name());
         topology.addProcessor(ENROLLMENT_PROCESSOR,
                 () -> new EnrollmentProcessor(services, enrollments.valueSerde().serializer()), HOST_ENROLLMENTS_SOURCE);
-        topology.addStateStore(store(ENROLLMENTS_STORE, serdes.serde(TrustRegistryEntry.class)), ENROLLMENT_PROCESSOR);
+        // Operators' approvals and retirements (keyed by host id, co-partitioned with enrollments), as bytes:
+        // the processor verifies each before it reads anything of it.
+        Topic<String, OperatorRequest> approvals = topics.hostApprovals();
+        topology.addSource(HOST_APPROVALS_SOURCE, approvals.keySerde().deserializer(), Serdes.ByteArray().deserializer(),
+                approvals.name());
+        topology.addProcessor(HOST_APPROVAL_PROCESSOR,
+                () -> new HostApprovalProcessor(services, approvals.valueSerde().deserializer()), HOST_APPROVALS_SOURCE);
+        String[] enrollment = {ENROLLMENT_PROCESSOR, HOST_APPROVAL_PROCESSOR};
+        topology.addStateStore(store(ENROLLMENTS_STORE, serdes.serde(TrustRegistryEntry.class)), enrollment);
+        topology.addStateStore(store(PENDING_ENROLLMENTS_STORE, serdes.serde(TrustRegistryEntry.class)), enrollment);
         topology.addSink(ENROLLMENT_REGISTRY_SINK, topics.trustRegistry().name(), keys.serializer(),
-                topics.trustRegistry().valueSerde().serializer(), ENROLLMENT_PROCESSOR);
+                topics.trustRegistry().valueSerde().serializer(), enrollment);
         topology.addSink(ENROLLMENT_ALERTS_SINK, topics.securityAlerts().name(), keys.serializer(),
-                topics.securityAlerts().valueSerde().serializer(), ENROLLMENT_PROCESSOR);
+                topics.securityAlerts().valueSerde().serializer(), enrollment);
         topology.addSink(ENROLLMENT_DEAD_LETTER_SINK, topics.deadLetter().name(), topics.deadLetter().keySerde().serializer(),
-                topics.deadLetter().valueSerde().serializer(), ENROLLMENT_PROCESSOR);
+                topics.deadLetter().valueSerde().serializer(), enrollment);
 
         // --- global registry of enrolled hosts (its source topic is its changelog). Its values are read by
         // a deserializer that never throws: see RegistryRecordDeserializer for why no failure may reach Streams.

@@ -27,9 +27,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Enrollment step 4: checks a host's proof of possession (its secure zone signed its own three
- * public keys for its host id) and publishes a center-signed {@code host:<hostId>} entry to
- * {@code trust.registry}. Enrolling again with the same keys changes nothing; other keys for an
- * enrolled host are refused and alerted, never silently replaced.
+ * public keys for its host id). A host whose secure-zone signing key the allow-list names is trusted
+ * at once: a center-signed {@code host:<hostId>} entry on {@code trust.registry}. Any other host stays
+ * pending, published as a center-signed {@code pending-host:<hostId>} entry that the workflow never
+ * reads, until an operator approves its fingerprint ({@link HostApprovalProcessor}). Enrolling again
+ * with the same keys changes nothing; other keys for an enrolled or pending host, and any enrollment
+ * of a retired host, are refused and alerted, never silently replaced.
  */
 final class EnrollmentProcessor implements Processor<String, HostEnrollmentRequested, Object, Object> {
 
@@ -38,6 +41,7 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
     private final CenterServices services;
     private final Serializer<HostEnrollmentRequested> serializer;
     private KeyValueStore<String, TrustRegistryEntry> enrollments;
+    private KeyValueStore<String, TrustRegistryEntry> pending;
     private CenterOutputs outputs;
 
     EnrollmentProcessor(CenterServices services, Serializer<HostEnrollmentRequested> serializer) {
@@ -48,6 +52,7 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.enrollments = context.getStateStore(CenterTopology.ENROLLMENTS_STORE);
+        this.pending = context.getStateStore(CenterTopology.PENDING_ENROLLMENTS_STORE);
         this.outputs = new CenterOutputs(context, CenterTopology.ENROLLMENT_SINKS, services.clock(), services.metrics());
     }
 
@@ -85,9 +90,13 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
                 .setAgentKey(request.getAgentKey())
                 .setCommandTopic(Topics.hostCommandsTopicName(hostId))
                 .build();
-        TrustRegistryEntry existing = enrollments.get(hostId);
-        if (existing != null) {
-            if (sameKeys(existing.getHost(), enrollment)) {
+        TrustRegistryEntry approved = enrollments.get(hostId);
+        if (approved != null && approved.getRevoked()) {
+            refuse(record, RefusalReason.HOST_RETIRED, "host " + hostId + " is retired; its id is not enrolled again", true);
+            return;
+        }
+        if (approved != null) {
+            if (sameKeys(approved.getHost(), enrollment)) {
                 LOG.info("host {} enrollment at {}: already enrolled with these keys", hostId, outputs.coordinates());
             } else {
                 refuse(record, RefusalReason.BINDING_MISMATCH, "host " + hostId
@@ -95,11 +104,44 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
             }
             return;
         }
+        TrustRegistryEntry waiting = pending.get(hostId);
+        if (waiting != null && !sameKeys(waiting.getHost(), enrollment)) {
+            refuse(record, RefusalReason.BINDING_MISMATCH, "host " + hostId
+                    + " is pending approval with other keys; they are not replaced", true);
+            return;
+        }
+        String fingerprint = enrollment.getSecureZoneSigningKey().getKeyId();
+        var preapproved = services.access().preapprovedHosts().fingerprintOf(hostId);
+        if (preapproved.isPresent() && !preapproved.get().equals(fingerprint)) {
+            refuse(record, RefusalReason.HOST_NOT_APPROVED, "host " + hostId + " enrolls with secure-zone key " + fingerprint
+                    + ", not the one its allow-list entry names", true);
+            return;
+        }
+        if (preapproved.isEmpty()) {
+            if (waiting != null) {
+                LOG.info("host {} enrollment at {}: still pending approval", hostId, outputs.coordinates());
+                return;
+            }
+            TrustRegistryEntry entry = TrustRegistryEntries.pendingHost(enrollment, services.clock().instant(),
+                    services.vault().signer());
+            pending.put(hostId, entry);
+            outputs.registry(entry);
+            LOG.info("host {} enrollment at {} pending approval: secure-zone signing key {}", hostId,
+                    outputs.coordinates(), fingerprint);
+            return;
+        }
+        approve(enrollments, pending, outputs, services, enrollment, "the allow-list");
+    }
+
+    /** Trusts a host: its center-signed {@code host:<hostId>} entry; a pending entry of it is dropped from the store. */
+    static void approve(KeyValueStore<String, TrustRegistryEntry> enrollments, KeyValueStore<String, TrustRegistryEntry> pending,
+            CenterOutputs outputs, CenterServices services, HostEnrollment enrollment, String approvedBy) {
         TrustRegistryEntry entry = TrustRegistryEntries.host(enrollment, services.clock().instant(), services.vault().signer());
-        enrollments.put(hostId, entry);
+        enrollments.put(enrollment.getHostId(), entry);
+        pending.delete(enrollment.getHostId());
         outputs.registry(entry);
-        LOG.info("host {} enrolled at {}: secure-zone signing key {}, encapsulation key {}", hostId,
-                outputs.coordinates(), enrollment.getSecureZoneSigningKey().getKeyId(),
+        LOG.info("host {} enrolled at {}, approved by {}: secure-zone signing key {}, encapsulation key {}",
+                enrollment.getHostId(), outputs.coordinates(), approvedBy, enrollment.getSecureZoneSigningKey().getKeyId(),
                 enrollment.getSecureZoneEncapsulationKey().getKeyId());
     }
 
@@ -113,7 +155,7 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
         return key;
     }
 
-    private static boolean sameKeys(HostEnrollment a, HostEnrollment b) {
+    static boolean sameKeys(HostEnrollment a, HostEnrollment b) {
         return Objects.equals(a.getSecureZoneSigningKey().getKeyId(), b.getSecureZoneSigningKey().getKeyId())
                 && Objects.equals(a.getSecureZoneEncapsulationKey().getKeyId(), b.getSecureZoneEncapsulationKey().getKeyId())
                 && Objects.equals(a.getAgentKey().getKeyId(), b.getAgentKey().getKeyId());

@@ -1,7 +1,6 @@
 package io.vmigrate.center;
 
 import io.vmigrate.schema.common.RefusalReason;
-import io.vmigrate.schema.envelope.EnvelopeRefusedException;
 import io.vmigrate.schema.operator.OperatorRequestOpener;
 import io.vmigrate.schema.operator.VerifiedOperatorRequest;
 import io.vmigrate.schema.request.AbortRequested;
@@ -9,7 +8,6 @@ import io.vmigrate.schema.request.MigrationRejected;
 import io.vmigrate.schema.request.MigrationRequested;
 import io.vmigrate.schema.request.OperatorRequest;
 import io.vmigrate.schema.request.OperatorRequestType;
-import io.vmigrate.schema.serde.SingleObjectCodec;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -26,12 +24,9 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class MigrationRequestProcessor implements Processor<String, byte[], Object, Object> {
 
-    private static final int MAX_RECORD_BYTES = 64 * 1024;
-    private static final SingleObjectCodec<MigrationRequested> UNSIGNED = SingleObjectCodec.of(MigrationRequested.class);
-
     private final CenterServices services;
     private final Deserializer<OperatorRequest> deserializer;
-    private OperatorRequestOpener opener;
+    private OperatorRequestGate gate;
     private WorkflowAdapter workflow;
 
     MigrationRequestProcessor(CenterServices services, Deserializer<OperatorRequest> deserializer) {
@@ -42,43 +37,25 @@ final class MigrationRequestProcessor implements Processor<String, byte[], Objec
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.workflow = new WorkflowAdapter(context, services);
-        this.opener = new OperatorRequestOpener(services.access().operators(), services.clock(),
-                services.settings().allowedClockSkew());
+        this.gate = new OperatorRequestGate(deserializer, new OperatorRequestOpener(services.access().operators(),
+                services.clock(), services.settings().allowedClockSkew()), workflow.outputs());
     }
 
     @Override
     public void process(Record<String, byte[]> record) {
-        byte[] value = record.value();
-        if (record.key() == null || value == null || value.length > MAX_RECORD_BYTES) {
-            refuse(record, RefusalReason.MALFORMED, "migration request without key or value, or over " + MAX_RECORD_BYTES
-                    + " bytes");
-            return;
-        }
-        String misplaced = workflow.misplaced(record.key());
+        String misplaced = record.key() == null ? null : workflow.misplaced(record.key());
         if (misplaced != null) {
-            refuse(record, RefusalReason.MALFORMED, misplaced);
+            gate.refuse(record, RefusalReason.MALFORMED, misplaced);
             return;
         }
-        OperatorRequest request;
-        try {
-            request = deserializer.deserialize(null, value);
-        } catch (RuntimeException e) {
-            refuse(record, isUnsignedRequest(value) ? RefusalReason.NOT_SIGNED : RefusalReason.MALFORMED,
-                    isUnsignedRequest(value) ? "an unsigned MigrationRequested; requests must be signed operator requests"
-                            : "not a signed operator request");
-            return;
-        }
-        VerifiedOperatorRequest verified;
-        try {
-            verified = opener.open(request, record.key());
-        } catch (EnvelopeRefusedException e) {
-            refuse(record, e.reason(), e.getMessage());
+        VerifiedOperatorRequest verified = gate.open(record).orElse(null);
+        if (verified == null) {
             return;
         }
         switch (verified.type()) {
             case MIGRATION_REQUESTED -> migrate(verified);
             case ABORT_REQUESTED -> abort(verified);
-            default -> refuse(record, RefusalReason.MALFORMED, "request " + verified.requestId() + ": "
+            default -> gate.refuse(record, RefusalReason.MALFORMED, "request " + verified.requestId() + ": "
                     + verified.type() + " belongs on host.approvals");
         }
     }
@@ -118,21 +95,5 @@ final class MigrationRequestProcessor implements Processor<String, byte[], Objec
                 .setRequestType(verified.type() == OperatorRequestType.MIGRATION_REQUESTED ? null : verified.type())
                 .build());
         workflow.outputs().alert(RefusalReason.NOT_AUTHORIZED, detail, null, migrationId, vmId, verified.requestId());
-    }
-
-    /** Nothing unverified is attributed to a migration: the record is dead-lettered and alerted as it came. */
-    private void refuse(Record<String, byte[]> record, RefusalReason reason, String detail) {
-        byte[] key = record.key() == null ? null : DeadLetters.utf8(record.key());
-        workflow.outputs().deadLetter(key, record.value(), reason, detail);
-        workflow.outputs().alert(reason, detail, null, null, null, null);
-    }
-
-    private static boolean isUnsignedRequest(byte[] value) {
-        try {
-            UNSIGNED.decode(value);
-            return true;
-        } catch (RuntimeException e) {
-            return false;
-        }
     }
 }

@@ -57,6 +57,7 @@ final class CenterHarness implements AutoCloseable {
 
     final TestInputTopic<String, OperatorRequest> requests;
     final TestInputTopic<String, byte[]> rawRequests;
+    final TestInputTopic<String, OperatorRequest> approvals;
     /** Known to the center from its operators file: an operator and an auditor. */
     final TestOperator operator;
     final TestOperator auditor;
@@ -72,6 +73,7 @@ final class CenterHarness implements AutoCloseable {
     final TestOutputTopic<String, TrustRegistryEntry> registryTopic;
 
     private final Map<String, TestOutputTopic<String, SignedEnvelope>> commandTopics = new HashMap<>();
+    private final Map<String, SimulatedHost> preapproved = new HashMap<>();
     final Map<String, List<AuditRecord>> audit = new LinkedHashMap<>();
     final List<SignedEnvelope> allCommands = new ArrayList<>();
     final List<TestRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
@@ -83,6 +85,11 @@ final class CenterHarness implements AutoCloseable {
 
     /** {@code overrides} replace Streams properties of the real center, e.g. the processing guarantee. */
     CenterHarness(Suite suite, Path dir, Map<String, String> overrides) throws Exception {
+        this(suite, dir, overrides, List.of());
+    }
+
+    /** With hosts whose keys are made up front and listed in the center's allow-list ({@link #host} returns them). */
+    CenterHarness(Suite suite, Path dir, Map<String, String> overrides, List<String> preapprovedHostIds) throws Exception {
         this.suite = suite;
         this.vault = CenterVault.openOrCreate(dir.resolve("vault.bcfks"), "test-password".toCharArray(), suite);
         this.centerVerifier = CryptoSuites.get(suite).verifier(vault.centerPublicKey());
@@ -90,8 +97,17 @@ final class CenterHarness implements AutoCloseable {
         this.auditor = new TestOperator(suite, "audrey", OperatorRole.AUDITOR, clock);
         Path operatorsFile = dir.resolve("operators");
         OperatorsFile.write(operatorsFile, List.of(operator.known(), auditor.known()));
+        Map<String, String> allowed = new LinkedHashMap<>();
+        for (String hostId : preapprovedHostIds) {
+            SimulatedHost host = new SimulatedHost(hostId, suite, clock);
+            preapproved.put(hostId, host);
+            allowed.put(hostId, host.signingKeyFingerprint());
+        }
+        Path allowList = dir.resolve("allow-list");
+        HostAllowList.write(allowList, allowed);
         CenterConfig config = new CenterConfig(Map.of(
                 CenterConfig.OPERATORS_FILE, operatorsFile.toString(),
+                CenterConfig.HOSTS_ALLOWLIST_FILE, allowList.toString(),
                 CenterConfig.BOOTSTRAP_SERVERS, "unused:9092",
                 CenterConfig.VAULT_PASSWORD, "test-password",
                 CenterConfig.SUITE, suite.name().toLowerCase(java.util.Locale.ROOT),
@@ -107,6 +123,7 @@ final class CenterHarness implements AutoCloseable {
         this.requests = input(topics.migrationRequests());
         this.rawRequests = driver.createInputTopic(Topics.MIGRATION_REQUESTS, new org.apache.kafka.common.serialization.StringSerializer(),
                 new ByteArraySerializer(), START, Duration.ZERO);
+        this.approvals = input(topics.hostApprovals());
         this.events = input(topics.hostEvents());
         this.rawEvents = driver.createInputTopic(Topics.HOST_EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
         this.registrations = input(topics.vmRegistrations());
@@ -128,13 +145,32 @@ final class CenterHarness implements AutoCloseable {
     }
 
     SimulatedHost host(String hostId) {
-        return new SimulatedHost(hostId, suite, clock);
+        SimulatedHost known = preapproved.remove(hostId);
+        return known != null ? known : new SimulatedHost(hostId, suite, clock);
     }
 
+    /** A host that enrolled and that the operator approved by its secure-zone key fingerprint. */
     SimulatedHost enrolledHost(String hostId) {
+        SimulatedHost host = pendingHost(hostId);
+        approve(host);
+        return host;
+    }
+
+    /** A host that enrolled and waits for approval. */
+    SimulatedHost pendingHost(String hostId) {
         SimulatedHost host = host(hostId);
         enrollments.pipeInput(hostId, host.enrollment(clock.instant()));
         return host;
+    }
+
+    void approve(SimulatedHost host) {
+        approvals.pipeInput(host.hostId, operator.sign(io.vmigrate.schema.request.HostApproval.newBuilder()
+                .setHostId(host.hostId).setFingerprint(host.signingKeyFingerprint()).build()));
+    }
+
+    void retire(String hostId) {
+        approvals.pipeInput(hostId, operator.sign(io.vmigrate.schema.request.HostRetirement.newBuilder()
+                .setHostId(hostId).build()));
     }
 
     void advance(Duration duration) {

@@ -42,7 +42,7 @@ class CenterTopologyHappyPathTest {
             SimulatedHost h1 = center.enrolledHost("h1");
             SimulatedHost h2 = center.enrolledHost("h2");
             assertThat(center.registryTopic.readValuesToList()).extracting(e -> e.getEntryId())
-                    .containsExactly("host:h1", "host:h2");
+                    .containsExactly("pending-host:h1", "host:h1", "pending-host:h2", "host:h2");
 
             String epoch0 = center.register("vm1", h1);
             assertThat(center.binding("vm1").getBinding().getHostId()).isEqualTo("h1");

@@ -43,11 +43,13 @@ class CenterTopologyNamesTest {
             // The global trust-registry store is read by the workflow but connected to none of its processors.
             TreeSet<String> workflowStores = new TreeSet<>(List.of("migrations", "migrations-by-id", "bindings", "vm-keys",
                     "registrations"));
+            TreeSet<String> enrollmentStores = new TreeSet<>(List.of("enrollments", "pending-enrollments"));
             assertThat(storesByProcessor).isEqualTo(Map.of(
                     "request-validator", workflowStores,
                     "host-reply-processor", workflowStores,
                     "registration-processor", workflowStores,
-                    "enrollment-processor", new TreeSet<>(List.of("enrollments"))));
+                    "enrollment-processor", enrollmentStores,
+                    "host-approval-processor", enrollmentStores));
             assertThat(description.globalStores()).singleElement().satisfies(global -> {
                 assertThat(global.processor().name()).isEqualTo("trust-registry-updater");
                 assertThat(global.processor().stores()).containsExactly("trust-registry");

@@ -39,6 +39,10 @@ final class SimulatedHost {
         this.sealer = new EnvelopeSealer(crypto.signer(secureZoneSigningKey), clock, Duration.ofMinutes(1));
     }
 
+    String signingKeyFingerprint() {
+        return secureZoneSigningKey.keyId().toString();
+    }
+
     HostEnrollmentRequested enrollment(java.time.Instant at) {
         var signing = PublicKeyRecords.toRecord(secureZoneSigningKey.publicKey());
         var encapsulation = PublicKeyRecords.toRecord(encapsulationKey.publicKey());

@@ -18,12 +18,12 @@ public final class VmigrateMain {
 
     /**
      * The command tree: {@code leading} subcommands (picocli command objects, listed first) followed by the
-     * operator commands {@code migrate}, {@code abort}, {@code operator}, {@code vms}, {@code status}, {@code audit}, {@code log}, {@code replay}.
+     * operator commands {@code migrate}, {@code abort}, {@code hosts}, {@code operator}, {@code vms}, {@code status}, {@code audit}, {@code log}, {@code replay}.
      */
     public static CommandLine commandLine(List<Object> leading) {
         CommandLine commandLine = new CommandLine(new VmigrateCommand());
         leading.forEach(commandLine::addSubcommand);
-        List.of(new MigrateCommand(), new AbortCommand(), new OperatorCommand(), new VmsCommand(), new StatusCommand(), new AuditCommand(), new LogCommand(),
+        List.of(new MigrateCommand(), new AbortCommand(), new HostsCommand(), new OperatorCommand(), new VmsCommand(), new StatusCommand(), new AuditCommand(), new LogCommand(),
                 new ReplayCommand()).forEach(commandLine::addSubcommand);
         // Settings apply to the subcommands present at the time of the call: set them last.
         return commandLine

@@ -3,6 +3,7 @@ package io.vmigrate.embedded;
 import io.vmigrate.host.hypervisor.HypervisorException;
 import io.vmigrate.center.CenterApp;
 import io.vmigrate.center.CenterConfig;
+import io.vmigrate.center.HostAllowList;
 import io.vmigrate.cli.datadir.StatusUrlFile;
 import io.vmigrate.cli.operator.Operator;
 import io.vmigrate.cli.datadir.ClientConfigFiles;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * {@code vmigrate up}/{@code demo} and by the end-to-end tests, so both run the same wiring.
  *
  * <p>Data directory layout: {@code cluster.properties} and {@code node-0/} (the broker),
- * {@code status.url} (the center's status API while it runs), {@code center/} (vault, public key, operators file, Streams state),
+ * {@code status.url} (the center's status API while it runs), {@code center/} (vault, public key, operators file, hosts allow-list, Streams state),
  * {@code operators/} (the user's operator and auditor keys, sealed), {@code hosts/<id>/} (secure-zone state and
  * socket, agent state), {@code hypervisor/} (the file hypervisor's VMs), {@code secrets.properties},
  * {@code clients/} (one owner-only Kafka client file per bus principal: {@code admin}, {@code center},
@@ -83,8 +84,10 @@ public final class EmbeddedSystem implements AutoCloseable {
             try (Admin admin = Admin.create(clientProperties())) {
                 new TopicProvisioner(admin, settings.partitions, settings.replicationFactor).provisionShared(topics);
             }
-            centerConfig = new CenterConfig(centerSettings(dataDir, secrets));
             Path hypervisorRoot = dataDir.resolve("hypervisor");
+            // The secure zones start first: the center's allow-list names each one's signing key, so the
+            // hosts this system starts itself are approved when they enroll, and no other host is.
+            Map<String, String> allowList = new LinkedHashMap<>();
             for (int i = 1; i <= settings.hosts; i++) {
                 String hostId = "h" + i;
                 hosts.put(hostId, newHost(hostId, dataDir, hypervisorRoot, secrets));
@@ -97,6 +100,12 @@ public final class EmbeddedSystem implements AutoCloseable {
             for (HostNode host : hosts.values()) {
                 sampleVmIds.addAll(SampleVms.seed(host, ++hostNumber, settings.vmsPerHost, hypervisorRoot));
                 host.startSecureZone();
+                allowList.put(hostId, host.secureZoneFingerprint());
+            }
+            HostAllowList.write(hostsAllowListFile(dataDir), allowList);
+            centerConfig = new CenterConfig(centerSettings(dataDir, secrets));
+            startCenter();
+            for (HostNode host : hosts.values()) {
                 host.startAgent();
             }
             awaitBindings(sampleVmIds, settings.readyTimeout);
@@ -294,6 +303,7 @@ public final class EmbeddedSystem implements AutoCloseable {
         props.put(CenterConfig.VAULT_PASSWORD, new String(secrets.centerVaultPassword()));
         props.put(CenterConfig.PUBLIC_KEY_PATH, centerPublicKeyFile(dataDir).toString());
         props.put(CenterConfig.OPERATORS_FILE, operators.operatorsFile().toString());
+        props.put(CenterConfig.HOSTS_ALLOWLIST_FILE, hostsAllowListFile(dataDir).toString());
         props.put(CenterConfig.STATE_DIR, centerDir.resolve("streams").toString());
         props.put(CenterConfig.PROVISION_TOPICS, "false");
         props.put(CenterConfig.TOPIC_PARTITIONS, String.valueOf(settings.partitions));
@@ -304,6 +314,10 @@ public final class EmbeddedSystem implements AutoCloseable {
         props.put(CenterConfig.HTTP_PORT, String.valueOf(settings.centerHttpPort));
         props.putAll(settings.centerOverrides);
         return props;
+    }
+
+    private static Path hostsAllowListFile(Path dataDir) {
+        return dataDir.resolve("center").resolve("hosts-allowlist");
     }
 
     private static Path centerPublicKeyFile(Path dataDir) {

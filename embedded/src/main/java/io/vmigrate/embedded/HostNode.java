@@ -115,6 +115,14 @@ public final class HostNode implements AutoCloseable {
         }
     }
 
+    /** The fingerprint (key id) of the running secure zone's signing key, which the center approves the host by. */
+    public synchronized String secureZoneFingerprint() {
+        if (secureZone == null) {
+            throw new IllegalStateException("the secure zone of " + hostId + " is not running");
+        }
+        return secureZone.signingKeyFingerprint();
+    }
+
     /** Starts the agent; it enrolls the host (first time) and registers the VMs it finds. */
     public synchronized void startAgent() {
         startAgentRelayingThrough(UnaryOperator.identity());

@@ -101,7 +101,8 @@ public final class TrustedKeys {
         Map<String, Map<String, Valid>> hosts = new HashMap<>();
         for (Located located : entries) {
             TrustRegistryEntry entry = located.entry();
-            if (entry.getHost() == null) {
+            if (entry.getHost() == null || entry.getEntryId().startsWith(TrustRegistryEntries.PENDING_HOST_ENTRY_PREFIX)) {
+                // A pending host was never trusted: nothing it signed counts.
                 continue;
             }
             Valid signer = center.get(entry.getSignerKeyId());

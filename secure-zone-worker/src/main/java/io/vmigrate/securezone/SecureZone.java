@@ -129,6 +129,11 @@ final class SecureZone implements AutoCloseable {
         }
     }
 
+    /** The key id of the zone's signing key: the fingerprint an operator approves the host by. */
+    String signingKeyFingerprint() {
+        return keys.signingKey().keyId().toString();
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {

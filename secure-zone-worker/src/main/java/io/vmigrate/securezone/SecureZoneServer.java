@@ -149,6 +149,17 @@ public final class SecureZoneServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The fingerprint (key id) of this zone's signing key, for an operator to approve the host by
+     * ({@code vmigrate hosts approve}) or to pre-approve it in the center's allow-list. Public, not secret.
+     */
+    public synchronized String signingKeyFingerprint() {
+        if (zone == null) {
+            throw new IllegalStateException("secure zone of " + config.hostId() + " is not started");
+        }
+        return zone.signingKeyFingerprint();
+    }
+
     public Path socketPath() {
         return config.socketPath();
     }

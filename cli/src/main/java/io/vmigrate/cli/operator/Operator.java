@@ -150,6 +150,31 @@ public final class Operator {
         return Optional.ofNullable(vm.get());
     }
 
+    /** The hosts the center knows and their state, from its entries on {@code trust.registry} signed by {@code center}. */
+    public HostListing hosts(io.vmigrate.trust.Verifier center) {
+        Map<String, io.vmigrate.schema.registry.TrustRegistryEntry> latest = new HashMap<>();
+        TopicSnapshot.readToEnd(client, topics.trustRegistry(), (key, entry) -> {
+            if (key != null && entry != null) {
+                latest.put(key, entry);
+            }
+        });
+        return HostListing.of(latest, center);
+    }
+
+    /**
+     * Waits until {@code hostId} is in {@code state} on {@code trust.registry} (entries signed by
+     * {@code center} only); false if {@code timeout} passes first.
+     */
+    public boolean awaitHostState(String hostId, HostListing.State state, io.vmigrate.trust.Verifier center,
+            Duration timeout) {
+        Map<String, io.vmigrate.schema.registry.TrustRegistryEntry> latest = new HashMap<>();
+        return TopicSnapshot.readUntil(client, topics.trustRegistry(), (key, entry) -> {
+            if (key != null && entry != null) {
+                latest.put(key, entry);
+            }
+        }, () -> HostListing.of(latest, center).host(hostId).map(h -> h.state() == state).orElse(false), timeout);
+    }
+
     /** Signs a host approval or retirement and sends it to {@code host.approvals}; returns its request id. */
     public String sendHostRequest(org.apache.avro.specific.SpecificRecord approvalOrRetirement) {
         OperatorRequest request = signed(approvalOrRetirement);

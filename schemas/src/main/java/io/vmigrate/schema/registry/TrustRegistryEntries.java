@@ -18,6 +18,11 @@ public final class TrustRegistryEntries {
     /** Registry keys: {@code host:<hostId>} for an enrolled host, {@code center:<keyId>} for a center key. */
     public static final String HOST_ENTRY_PREFIX = "host:";
     public static final String CENTER_ENTRY_PREFIX = "center:";
+    /**
+     * {@code pending-host:<hostId>}: a host whose proof of possession verified but that no operator has
+     * approved yet. Published so pending hosts are visible; never read as an enrolled host.
+     */
+    public static final String PENDING_HOST_ENTRY_PREFIX = "pending-host:";
 
     private TrustRegistryEntries() {}
 
@@ -25,14 +30,33 @@ public final class TrustRegistryEntries {
         return HOST_ENTRY_PREFIX + hostId;
     }
 
-    /** The entry of an enrolled host, key {@code host:<hostId>}. */
+    public static String pendingHostEntryId(String hostId) {
+        return PENDING_HOST_ENTRY_PREFIX + hostId;
+    }
+
+    /** The entry of an enrolled (approved) host, key {@code host:<hostId>}. */
     public static TrustRegistryEntry host(HostEnrollment host, Instant registeredAt, Signer center) {
+        return hostEntry(hostEntryId(host.getHostId()), host, registeredAt, false, center);
+    }
+
+    /** A retired host, key {@code host:<hostId>}, revoked: its keys are refused from then on. */
+    public static TrustRegistryEntry retiredHost(HostEnrollment host, Instant retiredAt, Signer center) {
+        return hostEntry(hostEntryId(host.getHostId()), host, retiredAt, true, center);
+    }
+
+    /** A host waiting for approval, key {@code pending-host:<hostId>}. */
+    public static TrustRegistryEntry pendingHost(HostEnrollment host, Instant registeredAt, Signer center) {
+        return hostEntry(pendingHostEntryId(host.getHostId()), host, registeredAt, false, center);
+    }
+
+    private static TrustRegistryEntry hostEntry(String entryId, HostEnrollment host, Instant at, boolean revoked,
+            Signer center) {
         return sign(TrustRegistryEntry.newBuilder()
-                .setEntryId(hostEntryId(host.getHostId()))
-                .setRegisteredAt(registeredAt)
+                .setEntryId(entryId)
+                .setRegisteredAt(at)
                 .setHost(host)
                 .setCenterKey(null)
-                .setRevoked(false), center);
+                .setRevoked(revoked), center);
     }
 
     /** The center's own key, self-signed, key {@code center:<keyId>}. */
