@@ -95,12 +95,11 @@ public final class EmbeddedSystem implements AutoCloseable {
             if (broker != null) {
                 new BusUsers(clientProperties(), dataDir).provision(busPrincipals(), bootstrapServers);
             }
-            startCenter();
             int hostNumber = 0;
             for (HostNode host : hosts.values()) {
                 sampleVmIds.addAll(SampleVms.seed(host, ++hostNumber, settings.vmsPerHost, hypervisorRoot));
                 host.startSecureZone();
-                allowList.put(hostId, host.secureZoneFingerprint());
+                allowList.put(host.hostId(), host.secureZoneFingerprint());
             }
             HostAllowList.write(hostsAllowListFile(dataDir), allowList);
             centerConfig = new CenterConfig(centerSettings(dataDir, secrets));

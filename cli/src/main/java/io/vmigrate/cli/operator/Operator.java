@@ -182,6 +182,11 @@ public final class Operator {
         return request.getRequestId();
     }
 
+    /** The request as this operator signs it, for callers that send it themselves (to a partition of their choice, say). */
+    public OperatorRequest signed(MigrationRequested request) {
+        return signed((org.apache.avro.specific.SpecificRecord) request);
+    }
+
     private OperatorRequest signed(org.apache.avro.specific.SpecificRecord body) {
         if (sealer == null) {
             throw new IllegalStateException("no operator key to sign with; create one with 'vmigrate operator init'");

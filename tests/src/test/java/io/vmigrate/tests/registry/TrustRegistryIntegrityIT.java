@@ -151,7 +151,7 @@ class TrustRegistryIntegrityIT {
             offsets.get(topic).add(produceRaw(topic, utf8(vm), null));
         }
         offsets.get(Topics.MIGRATION_REQUESTS).add(produce(system.topics().migrationRequests(), "another-vm",
-                system.operator().newRequest(vm, "h2", Optional.of("h1"), Optional.empty(), "it")));
+                system.operator().signed(system.operator().newRequest(vm, "h2", Optional.of("h1"), Optional.empty(), "it"))));
         EnvelopeSealer forger = new EnvelopeSealer(stranger, Clock.systemUTC(), Duration.ofMinutes(1));
         offsets.get(Topics.HOST_EVENTS).add(produce(system.topics().hostEvents(), "another-vm",
                 forger.seal(Addressing.of("wrong-key", vm, "h1", 0), VmDeregistered.newBuilder().setMigrationId("wrong-key")
