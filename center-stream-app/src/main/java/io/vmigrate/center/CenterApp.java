@@ -252,7 +252,23 @@ public final class CenterApp implements AutoCloseable {
         var registry = topics.trustRegistry();
         var consumer = new KafkaConsumer<>(consumerConfig, registry.keySerde().deserializer(), new ByteArrayDeserializer());
         return new RegistryReasserter(consumer, producer, registry,
-                new CenterRegistryEntries(CryptoSuites.get(vault.suite()).verifier(vault.centerPublicKey())), metrics);
+                new CenterRegistryEntries(CryptoSuites.get(vault.suite()).verifier(vault.centerPublicKey())), metrics,
+                this::registryStoreEntries);
+    }
+
+    /** Every entry of the global {@code trust-registry} store; empty while it cannot be queried. */
+    private Optional<java.util.List<TrustRegistryEntry>> registryStoreEntries() {
+        if (streams.state() != KafkaStreams.State.RUNNING) {
+            return Optional.empty();
+        }
+        try (KeyValueIterator<String, TrustRegistryEntry> all = streams.store(StoreQueryParameters.fromNameAndType(
+                CenterTopology.TRUST_REGISTRY_STORE, QueryableStoreTypes.<String, TrustRegistryEntry>keyValueStore())).all()) {
+            java.util.List<TrustRegistryEntry> entries = new java.util.ArrayList<>();
+            all.forEachRemaining(entry -> entries.add(entry.value));
+            return Optional.of(entries);
+        } catch (InvalidStateStoreException e) {
+            return Optional.empty();
+        }
     }
 
     public KafkaStreams.State state() {

@@ -38,6 +38,21 @@ final class RegistryContests {
         return verdict;
     }
 
+    /**
+     * Adopts entries the center's own global store holds but the topic no longer shows at all (compaction
+     * erased them while no center was running to answer a tombstone): each is held and contested, so it is
+     * republished. Entries of keys the topic still shows are left to the topic's order.
+     */
+    void recover(Iterable<TrustRegistryEntry> storeEntries) {
+        for (TrustRegistryEntry entry : storeEntries) {
+            String key = entry.getEntryId();
+            if (!held.containsKey(key) && judge.judge(key, new RegistryRecord.Decoded(entry), null).isTaken()) {
+                held.put(key, entry);
+                contested.add(key);
+            }
+        }
+    }
+
     boolean isContested(String key) {
         return contested.contains(key);
     }

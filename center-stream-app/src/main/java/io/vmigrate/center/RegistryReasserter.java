@@ -5,6 +5,8 @@ import io.vmigrate.schema.topic.Topic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,15 +49,20 @@ final class RegistryReasserter implements Runnable {
     private final CenterMetrics metrics;
     /** Keys whose latest record seen is not the held entry are answered once the consumer has caught up. */
     private final RegistryContests contests;
+    /** The center's global store, once it can be queried; empty before. */
+    private final Supplier<Optional<List<TrustRegistryEntry>>> storeEntries;
+    private boolean recovered;
 
     RegistryReasserter(Consumer<String, byte[]> consumer, Producer<String, TrustRegistryEntry> producer,
-            Topic<String, TrustRegistryEntry> registry, CenterRegistryEntries judge, CenterMetrics metrics) {
+            Topic<String, TrustRegistryEntry> registry, CenterRegistryEntries judge, CenterMetrics metrics,
+            Supplier<Optional<List<TrustRegistryEntry>>> storeEntries) {
         this.consumer = consumer;
         this.producer = producer;
         this.registry = registry;
         this.values = new RegistryRecordDeserializer(registry.valueSerde().deserializer());
         this.contests = new RegistryContests(judge);
         this.metrics = metrics;
+        this.storeEntries = storeEntries;
     }
 
     /** Reads until {@link #wakeup()}; no record and no broker error stops it. */
@@ -74,6 +81,7 @@ final class RegistryReasserter implements Runnable {
                         observe(record);
                     }
                     if (records.isEmpty() || caughtUp(partitions)) {
+                        recoverOnce();
                         answerContested();
                     }
                 } catch (KafkaException e) {
@@ -131,6 +139,16 @@ final class RegistryReasserter implements Runnable {
         if (!verdict.isTaken() && contests.isContested(key)) {
             LOG.warn("trust registry record {} at {}-{}@{} contests the center's entry ({}); it will be republished",
                     CenterRegistryEntries.printable(key), record.topic(), record.partition(), record.offset(), verdict.detail());
+        }
+    }
+
+    /** Once caught up with the topic: what the global store holds that the topic lost is republished too. */
+    private void recoverOnce() {
+        if (!recovered) {
+            storeEntries.get().ifPresent(entries -> {
+                contests.recover(entries);
+                recovered = true;
+            });
         }
     }
 

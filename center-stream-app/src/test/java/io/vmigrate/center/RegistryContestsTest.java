@@ -60,4 +60,14 @@ class RegistryContestsTest {
         assertThat(contests.contested()).isEmpty();
         assertThat(contests.held("host:h1")).contains(own);
     }
+
+    @Test
+    void anEntryTheStoreHoldsButTheTopicLostIsRepublishedAndOneTheTopicShowsIsLeftAlone() {
+        TrustRegistryEntry lost = fixtures.host("h2", T0, fixtures.center);
+        contests.observe("host:h1", new RegistryRecord.Decoded(own));
+        contests.recover(java.util.List.of(own, lost, fixtures.host("h3", T0, fixtures.stranger)));
+        assertThat(contests.contested()).containsExactly("host:h2");
+        assertThat(contests.held("host:h2")).contains(lost);
+        assertThat(contests.held("host:h3")).as("the store never holds a foreign entry; if it did, it is not adopted").isEmpty();
+    }
 }
