@@ -88,6 +88,10 @@ final class UpCommand implements Callable<Integer> {
                     system.host(hostId).agentMetricsUrl().map(Object::toString).orElse("(none)"));
         }
         out.printf("  VMs: %s%n", String.join(", ", system.sampleVmIds()));
+        out.printf("  operator key: %s (signs your requests), auditor key: %s (reads only); hosts pre-approved in %s%n",
+                system.dataDir().resolve("operators").resolve("operator.bcfks"),
+                system.dataDir().resolve("operators").resolve("auditor.bcfks"),
+                system.dataDir().resolve("center").resolve("hosts-allowlist"));
         out.printf("Try: ./vmigrate vms   |   ./vmigrate migrate --vm %s --to %s --wait   |   ./vmigrate status --in-flight%n",
                 system.sampleVmIds().isEmpty() ? "vm-1" : system.sampleVmIds().get(0),
                 system.hostIds().get(system.hostIds().size() > 1 ? 1 : 0));

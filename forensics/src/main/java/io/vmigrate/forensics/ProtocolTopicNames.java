@@ -11,7 +11,7 @@ public final class ProtocolTopicNames {
 
     public static final Set<String> SHARED = Set.of(Topics.MIGRATION_REQUESTS, Topics.MIGRATION_REJECTIONS,
             Topics.HOST_EVENTS, Topics.MIGRATION_AUDIT, Topics.TRUST_REGISTRY, Topics.VM_INVENTORY,
-            Topics.SECURITY_ALERTS, Topics.HOST_ENROLLMENTS, Topics.VM_REGISTRATIONS);
+            Topics.SECURITY_ALERTS, Topics.HOST_ENROLLMENTS, Topics.VM_REGISTRATIONS, Topics.HOST_APPROVALS);
 
     private ProtocolTopicNames() {}
 
