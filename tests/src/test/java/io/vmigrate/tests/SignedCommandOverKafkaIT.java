@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -73,7 +72,7 @@ class SignedCommandOverKafkaIT {
     void aSignedCommandSurvivesTheBrokerAndATamperedCopyIsRefused(Suite suite) throws Exception {
         String hostId = "h-" + suite.name().toLowerCase();
         Topic<String, SignedEnvelope> commands = TOPICS.hostCommands(hostId);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin = Admin.create(kafka.adminClientProperties())) {
             new TopicProvisioner(admin, 1, (short) 1).provision(List.of(commands));
         }
 
@@ -93,15 +92,13 @@ class SignedCommandOverKafkaIT {
         byte[] tampered = genuine.clone();
         tampered[tampered.length - 80] ^= 0x01; // inside the body or signature, past the header
 
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        try (var producer = new KafkaProducer<>(client(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                 commands.keySerde().serializer(), commands.valueSerde().serializer())) {
             producer.send(new ProducerRecord<>(commands.name(), "vm-42", sealed)).get();
         }
-        try (var rawProducer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+        try (var rawProducer = new KafkaProducer<>(client(ProducerConfig.ACKS_CONFIG, "all"),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             rawProducer.send(new ProducerRecord<>(commands.name(), "vm-42".getBytes(), tampered)).get();
         }
@@ -120,10 +117,18 @@ class SignedCommandOverKafkaIT {
                         e -> assertThat(e.reason()).isIn(RefusalReason.SIGNATURE_INVALID, RefusalReason.MALFORMED));
     }
 
+    /** The broker's super user's settings plus {@code keysAndValues}. */
+    private static Map<String, Object> client(Object... keysAndValues) {
+        Map<String, Object> props = new java.util.HashMap<>(kafka.adminClientProperties());
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            props.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return props;
+    }
+
     private static List<ConsumerRecord<byte[], byte[]>> consumeAll(String topic, int expected) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        try (var consumer = new KafkaConsumer<>(client(
                 ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),

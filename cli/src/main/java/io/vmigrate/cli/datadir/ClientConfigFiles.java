@@ -58,7 +58,7 @@ public final class ClientConfigFiles {
     public static void write(Path dataDir, ScramLogin login, String bootstrapServers) {
         Properties java = new Properties();
         login.clientProperties().forEach((k, v) -> java.setProperty(k, v.toString()));
-        // librdkafka reads plain key=value lines (no Properties escapes such as "127.0.0.1\\:9092").
+        // librdkafka reads plain key=value lines (no Properties escapes such as "127.0.0.1\:9092").
         StringBuilder kcat = new StringBuilder("# librdkafka (kcat -F) settings of bus principal ")
                 .append(login.username()).append('\n')
                 .append("security.protocol=").append(ScramLogin.SECURITY_PROTOCOL).append('\n')
