@@ -23,7 +23,7 @@ import org.apache.kafka.common.resource.ResourceType;
  *   <li>a host reads (and may create) only its own {@code host.<id>.commands}, writes only what its agent
  *       produces (replies, alerts, dead letters, enrollment and registration requests) and commits only its
  *       own consumer group;</li>
- *   <li>an operator writes {@code migration.requests} and reads what the CLI reads;</li>
+ *   <li>an operator writes {@code migration.requests} and {@code host.approvals} and reads what the CLI reads;</li>
  *   <li>an auditor reads the same and writes nothing.</li>
  * </ul>
  * Nobody but the center writes {@code trust.registry}, {@code migration.audit}, {@code vm.inventory},
@@ -80,10 +80,11 @@ public final class BusAcls {
         return g.principal();
     }
 
-    /** The operator: sends migration requests, reads everything the CLI shows. */
+    /** The operator: sends migration requests and host approvals or retirements, reads everything the CLI shows. */
     public BusPrincipal operator() {
         Grants g = readsLikeTheCli(OPERATOR);
         g.topic(topics.migrationRequests().name(), PatternType.LITERAL, AclOperation.WRITE);
+        g.topic(topics.hostApprovals().name(), PatternType.LITERAL, AclOperation.WRITE);
         return g.principal();
     }
 

@@ -51,7 +51,7 @@ class BusAclsTest {
     @Test
     void anOperatorWritesOnlyRequestsAndAnAuditorNothing() {
         assertThat(operator.acls()).filteredOn(b -> b.entry().operation() == AclOperation.WRITE)
-                .extracting(b -> b.pattern().name()).containsExactly(Topics.MIGRATION_REQUESTS);
+                .extracting(b -> b.pattern().name()).containsExactly(Topics.MIGRATION_REQUESTS, topics.hostApprovals().name());
         assertThat(auditor.acls()).extracting(b -> b.entry().operation()).containsOnly(AclOperation.READ);
         for (var topic : topics.sharedTopics()) {
             assertThat(allows(auditor, AclOperation.READ, topic.name())).isTrue();
