@@ -87,6 +87,8 @@ public final class EmbeddedSystem implements AutoCloseable {
             Path hypervisorRoot = dataDir.resolve("hypervisor");
             // The secure zones start first: the center's allow-list names each one's signing key, so the
             // hosts this system starts itself are approved when they enroll, and no other host is.
+            // The center's settings name its allow-list file; the file is written below, before the center starts.
+            centerConfig = new CenterConfig(centerSettings(dataDir, secrets));
             Map<String, String> allowList = new LinkedHashMap<>();
             for (int i = 1; i <= settings.hosts; i++) {
                 String hostId = "h" + i;
@@ -102,7 +104,6 @@ public final class EmbeddedSystem implements AutoCloseable {
                 allowList.put(host.hostId(), host.secureZoneFingerprint());
             }
             HostAllowList.write(hostsAllowListFile(dataDir), allowList);
-            centerConfig = new CenterConfig(centerSettings(dataDir, secrets));
             startCenter();
             for (HostNode host : hosts.values()) {
                 host.startAgent();
