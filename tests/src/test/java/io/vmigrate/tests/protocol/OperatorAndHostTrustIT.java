@@ -167,8 +167,8 @@ class OperatorAndHostTrustIT {
     @Test
     void anAuditorsRequestIsRejected() throws Exception {
         String vm = newVm("h2");
-        MigrationRequested request = system.auditor().newRequest(vm, "h3", Optional.empty(), Optional.empty(), "auditor");
-        system.auditor().send(request);
+        MigrationRequested request = system.auditorSignedRequests().newRequest(vm, "h3", Optional.empty(), Optional.empty(), "auditor");
+        system.auditorSignedRequests().send(request);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> rejection(request.getMigrationId()).isPresent());
         MigrationRejected rejected = rejection(request.getMigrationId()).get();
@@ -220,7 +220,7 @@ class OperatorAndHostTrustIT {
         String fingerprint = enrollRogueHost("h10");
 
         operator.sendHostRequest(HostApproval.newBuilder().setHostId("h10").setFingerprint("0".repeat(32)).build());
-        system.auditor().sendHostRequest(HostApproval.newBuilder().setHostId("h10").setFingerprint(fingerprint).build());
+        system.auditorSignedRequests().sendHostRequest(HostApproval.newBuilder().setHostId("h10").setFingerprint(fingerprint).build());
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(deadLetterReasons())
                 .contains(RefusalReason.HOST_NOT_APPROVED.name(), RefusalReason.NOT_AUTHORIZED.name()));
         assertThat(operator.hosts(center).host("h10")).map(HostListing.Host::state).contains(HostListing.State.PENDING);
