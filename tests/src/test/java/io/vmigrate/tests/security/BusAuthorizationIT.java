@@ -17,7 +17,6 @@ import io.vmigrate.trust.Suite;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -141,8 +140,9 @@ class BusAuthorizationIT {
 
     @Test
     void aMigrationCompletesWithEveryComponentOnItsOwnPrincipal() {
-        // The center and both agents run with their own logins (see EmbeddedSystem); so does the operator here.
-        Operator operator = new Operator(system.clientProperties(BusAcls.OPERATOR), topics, Clock.systemUTC());
+        // The center and both agents run with their own logins (see EmbeddedSystem); so does the operator, who
+        // also signs the request with its operator key.
+        Operator operator = system.operator();
         String vm = system.sampleVmIds().get(0);
         VmInventoryEntry before = operator.awaitBindings(List.of(vm), Duration.ofSeconds(60)).get(vm);
         String to = before.getBinding().getHostId().equals("h1") ? "h2" : "h1";
