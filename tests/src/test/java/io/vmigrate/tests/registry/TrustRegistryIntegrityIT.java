@@ -121,6 +121,8 @@ class TrustRegistryIntegrityIT {
     void tombstonesAndForeignEntriesNeitherEraseAHostNorWinCompaction() throws Exception {
         String hostKey = TrustRegistryEntries.hostEntryId("h2");
         String centerKey = TrustRegistryEntries.CENTER_ENTRY_PREFIX + system.center().centerPublicKey().keyId();
+        // The system is up once its sample VMs are bound; a host may still be enrolling when this runs first.
+        await().atMost(STATE_TIMEOUT).until(() -> lastEntry(hostKey).isPresent());
         TrustRegistryEntry issued = lastEntry(hostKey).orElseThrow();
         assertThat(TrustRegistryEntries.isSignedBy(issued, centerVerifier())).isTrue();
 
