@@ -24,7 +24,9 @@ class ApiHygieneTest {
             SignatureBlob.class, KeyWrapper.class, KeyUnwrapper.class, WrappedKey.class, Aead.class, AeadCiphertext.class,
             Digest.class, CryptoSuite.class, CryptoSuites.class, SealedKeyStore.class, TrustException.class,
             SignatureRefusedException.class, UnwrapRefusedException.class, DecryptionRefusedException.class,
-            MalformedBlobException.class, SealedKeyStoreException.class, WrongPasswordException.class);
+            MalformedBlobException.class, SealedKeyStoreException.class, WrongPasswordException.class,
+            io.vmigrate.trust.tls.BusCertificateAuthority.class, io.vmigrate.trust.tls.TlsMaterialException.class,
+            io.vmigrate.trust.tls.WrongKeystorePasswordException.class);
 
     @Test
     void noBouncyCastleTypeInAnyPublicSignature() {
