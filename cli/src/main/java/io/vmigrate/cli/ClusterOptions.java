@@ -23,6 +23,7 @@ final class ClusterOptions {
 
     private static final String OPERATOR = "operator";
     private static final String AUDITOR = "auditor";
+    private static final String ADMIN = "admin";
 
     @Option(names = "--bootstrap", description = "Kafka bootstrap servers of an external cluster (host:port,...).")
     String bootstrap;
@@ -44,16 +45,52 @@ final class ClusterOptions {
         return clientPropertiesOf(AUDITOR);
     }
 
+    /**
+     * Client properties of a login allowed to alter ACLs and credentials: {@code adminConfig} if given (its
+     * {@code bootstrap.servers} defaulting to the cluster in use), else the super user's login that
+     * {@code vmigrate up} wrote under {@code --data-dir} for the cluster in use ({@code clients/admin.properties});
+     * empty when there is neither.
+     */
+    Optional<Map<String, Object>> adminClientProperties(Path adminConfig) {
+        String inUse = (String) clientPropertiesOf(AUDITOR).get("bootstrap.servers");
+        Map<String, Object> props = new HashMap<>();
+        if (adminConfig != null) {
+            props.putAll(load(adminConfig, "--admin-config"));
+            props.putIfAbsent("bootstrap.servers", inUse);
+            return Optional.of(props);
+        }
+        Optional<String> recorded = BrokerAddressFile.read(dataDir);
+        if (recorded.isEmpty() || !recorded.get().equals(inUse)) {
+            return Optional.empty();
+        }
+        return ClientConfigFiles.read(dataDir, ADMIN).map(login -> {
+            props.putAll(login);
+            props.put("bootstrap.servers", inUse);
+            return props;
+        });
+    }
+
+    /** Where {@link #adminClientProperties} found no login of its own: for messages. */
+    Path dataDirAdminFile() {
+        return ClientConfigFiles.javaFile(dataDir, ADMIN);
+    }
+
+    private static Map<String, Object> load(Path file, String option) {
+        Properties loaded = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            loaded.load(in);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + option + " " + file + ": " + e.getMessage(), e);
+        }
+        Map<String, Object> props = new HashMap<>();
+        loaded.stringPropertyNames().forEach(name -> props.put(name, loaded.getProperty(name)));
+        return props;
+    }
+
     private Map<String, Object> clientPropertiesOf(String principal) {
         Map<String, Object> props = new HashMap<>();
         if (configFile != null) {
-            Properties file = new Properties();
-            try (InputStream in = Files.newInputStream(configFile)) {
-                file.load(in);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read --config " + configFile + ": " + e.getMessage(), e);
-            }
-            file.stringPropertyNames().forEach(name -> props.put(name, file.getProperty(name)));
+            props.putAll(load(configFile, "--config"));
         }
         String fromEnv = System.getenv("VMIGRATE_BOOTSTRAP");
         if (bootstrap != null) {

@@ -1,5 +1,6 @@
 package io.vmigrate.cli;
 
+import io.vmigrate.cli.operator.HostBusAccess;
 import io.vmigrate.cli.operator.HostListing;
 import io.vmigrate.cli.operator.Operator;
 import io.vmigrate.schema.keys.CenterPublicKeyFile;
@@ -14,6 +15,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -102,7 +104,10 @@ final class HostsCommand implements Callable<Integer> {
     }
 
     @Command(name = "retire", mixinStandardHelpOptions = true,
-            description = "Retire a host: the center refuses its keys from now on.")
+            description = {"Retire a host: its bus login and ACLs are removed (it can no longer read its command topic)"
+                    + " and the center refuses its keys from now on.",
+                    "Removing bus access needs a login allowed to alter ACLs: --admin-config, or the admin login"
+                    + " 'vmigrate up' wrote under --data-dir."})
     static final class Retire implements Callable<Integer> {
         @Spec
         private CommandSpec spec;
@@ -114,12 +119,38 @@ final class HostsCommand implements Callable<Integer> {
         private CenterKeyOption centerKey;
         @Parameters(paramLabel = "HOST", description = "Host id.")
         private String hostId;
+        @Option(names = "--admin-config", description = "Kafka client settings of a login allowed to alter ACLs and "
+                + "SCRAM credentials (default: <data-dir>/clients/admin.properties of a cluster 'vmigrate up' runs).")
+        private Path adminConfig;
+        @Option(names = "--keep-bus-access", description = "Only ask the center to retire the host; leave its bus "
+                + "login and ACLs (for buses whose principals are managed elsewhere).")
+        private boolean keepBusAccess;
         @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class,
                 description = "How long to wait for the center (default: ${DEFAULT-VALUE}).")
         private Duration timeout;
 
         @Override
         public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            if (!keepBusAccess) {
+                // First, and before the center is asked: a login that may not alter ACLs fails here with nothing
+                // done, and a host cut off from the bus is the safe half of a retirement that stops midway.
+                Map<String, Object> admin = cluster.adminClientProperties(adminConfig).orElseThrow(() ->
+                        new IllegalArgumentException("retiring " + hostId + " removes its bus access, which needs a "
+                                + "login allowed to alter ACLs: pass --admin-config FILE (none at "
+                                + cluster.dataDirAdminFile() + "), or --keep-bus-access to retire it at the center only"));
+                HostBusAccess.Revocation revoked;
+                try {
+                    revoked = new HostBusAccess(admin).revokeHost(hostId);
+                } catch (IllegalStateException e) {
+                    throw new IllegalStateException(e.getMessage() + " (" + (adminConfig != null ? "the login in "
+                            + adminConfig : "the admin login of " + cluster.dataDirAdminFile())
+                            + " must be allowed to alter ACLs and SCRAM credentials); the host was not retired", e);
+                }
+                out.printf("bus access of %s revoked: %d ACL(s) deleted, SCRAM credential %s%n", revoked.principal(),
+                        revoked.aclsDeleted(), revoked.credentialDeleted() ? "deleted" : "already absent");
+                out.flush();
+            }
             return send(spec, cluster, key, centerKey, hostId, HostRetirement.newBuilder().setHostId(hostId).build(),
                     HostListing.State.RETIRED, timeout);
         }

@@ -56,4 +56,27 @@ class ClusterOptionsTest {
         assertThat(options.clientProperties()).containsEntry("security.protocol", "SASL_SSL")
                 .doesNotContainKey("sasl.jaas.config");
     }
+
+    @Test
+    void theAdminLoginIsTheDataDirectorysOnlyForItsOwnClusterOrTheFileGiven() throws Exception {
+        ScramLogin admin = ClientConfigFiles.loadOrCreate(dataDir, "admin");
+        assertThat(options.adminClientProperties(null)).hasValueSatisfying(props -> assertThat(props)
+                .containsEntry("sasl.jaas.config", admin.jaasConfig())
+                .containsEntry("bootstrap.servers", "127.0.0.1:9092"));
+
+        options.bootstrap = "kafka.example.net:9093";
+        assertThat(options.adminClientProperties(null)).isEmpty();
+
+        Path adminConfig = Files.writeString(dataDir.resolve("admin-elsewhere.properties"), "security.protocol=SASL_SSL\n");
+        assertThat(options.adminClientProperties(adminConfig)).hasValueSatisfying(props -> assertThat(props)
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("bootstrap.servers", "kafka.example.net:9093")
+                .doesNotContainKey("sasl.jaas.config"));
+    }
+
+    @Test
+    void withoutAnAdminFileThereIsNoAdminLogin() throws Exception {
+        Files.deleteIfExists(ClientConfigFiles.javaFile(dataDir, "admin"));
+        assertThat(options.adminClientProperties(null)).isEmpty();
+    }
 }

@@ -8,6 +8,8 @@ import io.vmigrate.cli.datadir.StatusUrlFile;
 import io.vmigrate.cli.operator.Operator;
 import io.vmigrate.cli.datadir.ClientConfigFiles;
 import io.vmigrate.embedded.broker.EmbeddedKafkaBroker;
+import io.vmigrate.embedded.broker.KafkaNodeGroup;
+import io.vmigrate.embedded.broker.ListenerSecurity;
 import io.vmigrate.embedded.security.BusAcls;
 import io.vmigrate.embedded.security.BusPrincipal;
 import io.vmigrate.embedded.security.BusUsers;
@@ -43,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * {@code operators/} (the user's operator and auditor keys, sealed), {@code hosts/<id>/} (secure-zone state and
  * socket, agent state), {@code hypervisor/} (the file hypervisor's VMs), {@code secrets.properties},
  * {@code clients/} (one owner-only Kafka client file per bus principal: {@code admin}, {@code center},
- * {@code operator}, {@code auditor}, {@code host-<id>}; each component runs as its own, see {@link BusAcls}).
+ * {@code operator}, {@code auditor}, {@code host-<id>}; each component runs as its own, see {@link BusAcls}) and,
+ * when the broker runs {@code SASL_SSL}, {@code tls/} (the bus CA, truststore and broker keystores).
  */
 public final class EmbeddedSystem implements AutoCloseable {
 
@@ -76,7 +79,8 @@ public final class EmbeddedSystem implements AutoCloseable {
             SystemSecrets secrets = SystemSecrets.loadOrCreate(dataDir);
             operators = EmbeddedOperators.loadOrCreate(dataDir, settings.suite, secrets);
             if (settings.externalBootstrap == null) {
-                broker = EmbeddedKafkaBroker.singleNode(dataDir).start();
+                broker = EmbeddedKafkaBroker.of(KafkaNodeGroup.builder().dataDir(dataDir)
+                        .listenerSecurity(settings.listenerSecurity)).start();
                 bootstrapServers = broker.bootstrapServers();
             } else {
                 bootstrapServers = settings.externalBootstrap;
@@ -95,7 +99,7 @@ public final class EmbeddedSystem implements AutoCloseable {
                 hosts.put(hostId, newHost(hostId, dataDir, hypervisorRoot, secrets));
             }
             if (broker != null) {
-                new BusUsers(clientProperties(), dataDir).provision(busPrincipals(), bootstrapServers);
+                new BusUsers(clientProperties(), dataDir, broker.tlsTrust()).provision(busPrincipals(), bootstrapServers);
             }
             int hostNumber = 0;
             for (HostNode host : hosts.values()) {
@@ -141,6 +145,7 @@ public final class EmbeddedSystem implements AutoCloseable {
         Map<String, Object> props = new HashMap<>();
         if (broker != null) {
             props.putAll(ClientConfigFiles.loadOrCreate(settings.dataDir, principal).clientProperties());
+            broker.tlsTrust().ifPresent(trust -> props.putAll(trust.clientProperties()));
         }
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         return Map.copyOf(props);
@@ -157,6 +162,11 @@ public final class EmbeddedSystem implements AutoCloseable {
 
     public Topics topics() {
         return topics;
+    }
+
+    /** What clients must trust when the embedded broker runs {@code SASL_SSL}; empty otherwise. */
+    public java.util.Optional<io.vmigrate.cli.datadir.TlsTrust> tlsTrust() {
+        return broker != null ? broker.tlsTrust() : java.util.Optional.empty();
     }
 
     /** The operator of this system: its requests are signed with the OPERATOR key the center is configured with. */
@@ -341,6 +351,7 @@ public final class EmbeddedSystem implements AutoCloseable {
         private int vmsPerHost = 2;
         private Suite suite = Suite.GM;
         private String externalBootstrap;
+        private ListenerSecurity listenerSecurity = ListenerSecurity.SASL_PLAINTEXT;
         private int partitions = 3;
         private short replicationFactor = 1;
         private Duration defaultDeadline = Duration.ofMinutes(2);
@@ -380,6 +391,12 @@ public final class EmbeddedSystem implements AutoCloseable {
         /** Use an external Kafka cluster instead of starting an embedded broker. */
         public Builder externalBootstrap(String bootstrapServers) {
             this.externalBootstrap = bootstrapServers;
+            return this;
+        }
+
+        /** How the embedded broker's listeners are protected: {@code SASL_PLAINTEXT} (default) or {@code SASL_SSL}. */
+        public Builder listenerSecurity(ListenerSecurity security) {
+            this.listenerSecurity = Objects.requireNonNull(security);
             return this;
         }
 

@@ -1,6 +1,7 @@
 package io.vmigrate.embedded;
 
 import io.vmigrate.cli.datadir.BrokerAddressFile;
+import io.vmigrate.embedded.broker.ListenerSecurity;
 import io.vmigrate.trust.Suite;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -39,6 +40,10 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", description = "Use this external Kafka cluster instead of an embedded broker.")
     private String bootstrap;
 
+    @Option(names = "--tls", description = "Run the embedded broker's listeners SASL_SSL with certificates vmigrate "
+            + "generates (a CA of its own under <data-dir>/tls/); default: SASL_PLAINTEXT on loopback.")
+    private boolean tls;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -47,7 +52,8 @@ final class UpCommand implements Callable<Integer> {
                 vmsPerHost, suite.name().toLowerCase(java.util.Locale.ROOT));
         out.flush();
         EmbeddedSystem system = EmbeddedSystem.builder().dataDir(dataDir).hosts(hosts).vmsPerHost(vmsPerHost)
-                .suite(suite).externalBootstrap(bootstrap).build();
+                .suite(suite).externalBootstrap(bootstrap)
+                .listenerSecurity(tls ? ListenerSecurity.SASL_SSL : ListenerSecurity.SASL_PLAINTEXT).build();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             system.close();
             stopped.countDown();
@@ -77,6 +83,8 @@ final class UpCommand implements Callable<Integer> {
                     system.dataDir().resolve(io.vmigrate.cli.datadir.ClientConfigFiles.DIRECTORY),
                     String.join(",", principalNames(system)));
         }
+        system.tlsTrust().ifPresent(trust -> out.printf("  TLS (SASL_SSL): clients trust the bus CA only: %s (PKCS#12), %s (PEM)%n",
+                trust.truststore(), trust.caCertificatePem()));
         out.printf("  center: application %s, center key %s%n", "vmigrate-center",
                 system.center().centerPublicKey().keyId());
         out.printf("  center status API: %s (recorded in %s), metrics: %s/metrics%n", system.centerStatusUrl(),

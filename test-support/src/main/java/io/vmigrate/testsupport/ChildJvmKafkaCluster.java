@@ -78,7 +78,12 @@ public final class ChildJvmKafkaCluster implements AutoCloseable {
      * returns each one's client settings by name, for tests that run a component as that principal.
      */
     public Map<String, Map<String, Object>> principals(Collection<BusPrincipal> principals) {
-        return new BusUsers(adminClientProperties(), dataDir()).provision(principals, bootstrapServers());
+        return new BusUsers(adminClientProperties(), dataDir(), group.tlsTrust()).provision(principals, bootstrapServers());
+    }
+
+    /** What clients must trust when the cluster runs {@code SASL_SSL} ({@code KafkaNodeGroup.Builder#listenerSecurity}). */
+    public java.util.Optional<io.vmigrate.cli.datadir.TlsTrust> tlsTrust() {
+        return group.tlsTrust();
     }
 
     public int nodeCount() {

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -54,15 +55,29 @@ public final class ClientConfigFiles {
         return login;
     }
 
-    /** (Re)writes both files of the login, with {@code bootstrap.servers} when known. */
+    /** (Re)writes both files of the login for a {@code SASL_PLAINTEXT} bus, with {@code bootstrap.servers} when known. */
     public static void write(Path dataDir, ScramLogin login, String bootstrapServers) {
+        write(dataDir, login, bootstrapServers, Optional.empty());
+    }
+
+    /**
+     * (Re)writes both files of the login, with {@code bootstrap.servers} when known; with {@code tls}, for a
+     * {@code SASL_SSL} bus ({@code security.protocol}, the truststore, and the CA file for kcat).
+     */
+    public static void write(Path dataDir, ScramLogin login, String bootstrapServers, Optional<TlsTrust> tls) {
         Properties java = new Properties();
         login.clientProperties().forEach((k, v) -> java.setProperty(k, v.toString()));
+        Map<String, String> kcatTransport = new LinkedHashMap<>();
+        kcatTransport.put("security.protocol", ScramLogin.SECURITY_PROTOCOL);
+        tls.ifPresent(trust -> {
+            trust.clientProperties().forEach((k, v) -> java.setProperty(k, v.toString()));
+            kcatTransport.putAll(trust.kcatProperties());
+        });
         // librdkafka reads plain key=value lines (no Properties escapes such as "127.0.0.1\:9092").
         StringBuilder kcat = new StringBuilder("# librdkafka (kcat -F) settings of bus principal ")
-                .append(login.username()).append('\n')
-                .append("security.protocol=").append(ScramLogin.SECURITY_PROTOCOL).append('\n')
-                .append("sasl.mechanisms=").append(ScramLogin.MECHANISM).append('\n')
+                .append(login.username()).append('\n');
+        kcatTransport.forEach((k, v) -> kcat.append(k).append('=').append(v).append('\n'));
+        kcat.append("sasl.mechanisms=").append(ScramLogin.MECHANISM).append('\n')
                 .append("sasl.username=").append(login.username()).append('\n')
                 .append("sasl.password=").append(login.password()).append('\n');
         if (bootstrapServers != null) {

@@ -44,6 +44,29 @@ class ClientConfigFilesTest {
     }
 
     @Test
+    void onATlsBusBothFilesNameSaslSslAndTheBusCaButNeverTheTruststorePasswordInKcat() throws Exception {
+        ScramLogin login = ClientConfigFiles.loadOrCreate(dataDir, "host-h1");
+        TlsTrust trust = new TlsTrust(dataDir.resolve("tls/truststore.p12"), "trust-pw", dataDir.resolve("tls/ca.pem"));
+        ClientConfigFiles.write(dataDir, login, "127.0.0.1:9093", java.util.Optional.of(trust));
+
+        assertThat(ClientConfigFiles.read(dataDir, "host-h1")).hasValueSatisfying(props -> assertThat(props)
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("ssl.truststore.location", dataDir.resolve("tls/truststore.p12").toAbsolutePath().toString())
+                .containsEntry("ssl.truststore.password", "trust-pw")
+                .containsEntry("ssl.truststore.type", "PKCS12")
+                .containsEntry("sasl.jaas.config", login.jaasConfig()));
+        List<String> kcat = Files.readAllLines(ClientConfigFiles.kcatFile(dataDir, "host-h1"));
+        assertThat(kcat).contains("security.protocol=SASL_SSL",
+                "ssl.ca.location=" + dataDir.resolve("tls/ca.pem").toAbsolutePath(), "sasl.username=host-h1")
+                .doesNotContain("security.protocol=SASL_PLAINTEXT");
+        assertThat(String.join("\n", kcat)).doesNotContain("trust-pw");
+        assertThat(trust.toString()).doesNotContain("trust-pw");
+        for (Path file : List.of(ClientConfigFiles.javaFile(dataDir, "host-h1"), ClientConfigFiles.kcatFile(dataDir, "host-h1"))) {
+            assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    @Test
     void namesAndPasswordsThatCouldBreakOutOfTheJaasQuotesAreRefused() {
         assertThatThrownBy(() -> new ScramLogin("admin\" password=\"x", "p")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ScramLogin("admin", "a,password=b]")).isInstanceOf(IllegalArgumentException.class);

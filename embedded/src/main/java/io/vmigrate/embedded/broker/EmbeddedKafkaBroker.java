@@ -44,7 +44,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return this;
     }
 
-    /** {@code 127.0.0.1:port} of the SASL client listener. */
+    /** {@code 127.0.0.1:port} of the SASL (or SASL_SSL) client listener. */
     public String bootstrapServers() {
         return group.bootstrapServers();
     }
@@ -52,6 +52,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Client settings of the super user {@code admin}: bootstrap servers and its SCRAM login. */
     public java.util.Map<String, Object> adminClientProperties() {
         return group.superUserClientProperties();
+    }
+
+    /** What clients must trust when the broker runs {@code SASL_SSL} (after {@link #start()}); empty otherwise. */
+    public java.util.Optional<io.vmigrate.cli.datadir.TlsTrust> tlsTrust() {
+        return group.tlsTrust();
     }
 
     /** The KRaft cluster id (available after {@link #start()}). */

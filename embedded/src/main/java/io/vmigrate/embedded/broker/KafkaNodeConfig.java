@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import io.vmigrate.cli.datadir.ScramLogin;
@@ -20,7 +21,8 @@ import io.vmigrate.cli.datadir.ScramLogin;
  * (and inter-broker) listener takes SASL SCRAM-SHA-512 logins whose credentials live in the cluster metadata,
  * the controller listener SASL PLAIN for the super user alone (SCRAM cannot authenticate controllers: their
  * credentials would come from the very log they replicate), and {@code StandardAuthorizer} denies whatever no
- * ACL allows; the super user is allowed everything.
+ * ACL allows; the super user is allowed everything. With {@link ListenerSecurity#SASL_SSL} every listener
+ * (client, inter-broker, controller) runs TLS with the node's certificate from {@link BrokerTls}.
  */
 public final class KafkaNodeConfig {
 
@@ -88,10 +90,12 @@ public final class KafkaNodeConfig {
 
     /**
      * The configuration of node {@code id} of {@code nodeCount}, whose brokers and controllers log in to each
-     * other as {@code superUser}; {@code extra} overrides the defaults.
+     * other as {@code superUser}; with {@code tls}, every listener is {@code SASL_SSL} with that node's
+     * certificate; {@code extra} overrides the defaults.
      */
     public static Map<String, String> forNode(int id, int nodeCount, Path logDir, Ports ports, ScramLogin superUser,
-            Map<String, String> extra) {
+            Optional<BrokerTls> tls, Map<String, String> extra) {
+        String protocol = tls.isPresent() ? ListenerSecurity.SASL_SSL.name() : ListenerSecurity.SASL_PLAINTEXT.name();
         short rf = (short) Math.min(3, nodeCount);
         int minIsr = nodeCount >= 3 ? 2 : 1;
         Map<String, String> c = new LinkedHashMap<>();
@@ -100,7 +104,8 @@ public final class KafkaNodeConfig {
         c.put("listeners", BROKER_LISTENER + "://127.0.0.1:" + ports.broker().get(id) + "," + CONTROLLER_LISTENER
             + "://127.0.0.1:" + ports.controller().get(id));
         c.put("advertised.listeners", BROKER_LISTENER + "://127.0.0.1:" + ports.broker().get(id));
-        c.put("listener.security.protocol.map", BROKER_LISTENER + ":SASL_PLAINTEXT," + CONTROLLER_LISTENER + ":SASL_PLAINTEXT");
+        c.put("listener.security.protocol.map", BROKER_LISTENER + ":" + protocol + "," + CONTROLLER_LISTENER + ":" + protocol);
+        tls.ifPresent(t -> c.putAll(t.brokerSettings(id)));
         c.put("controller.listener.names", CONTROLLER_LISTENER);
         c.put("inter.broker.listener.name", BROKER_LISTENER);
         String client = "listener.name." + BROKER_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";

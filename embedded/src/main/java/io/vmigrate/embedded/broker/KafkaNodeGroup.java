@@ -3,6 +3,7 @@ package io.vmigrate.embedded.broker;
 import io.vmigrate.cli.datadir.BrokerAddressFile;
 import io.vmigrate.cli.datadir.ClientConfigFiles;
 import io.vmigrate.cli.datadir.ScramLogin;
+import io.vmigrate.cli.datadir.TlsTrust;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -29,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@code cluster.properties} (see {@link BrokerAddressFile}, present while running), {@code clients/admin.*}
  * (the super user's login, see {@link ClientConfigFiles}; created with the cluster) and one
  * {@code node-<id>/} per node holding {@code logs/} (Kafka log dir, formatted once) and the generated
- * {@code server.properties}. Restarting on the same data directory keeps all data; ports are chosen anew at
+ * {@code server.properties}; with {@link ListenerSecurity#SASL_SSL}, {@code tls/} (see {@link BrokerTls}). Restarting on the same data directory keeps all data; ports are chosen anew at
  * each {@link #start()}. Lifecycle calls are {@code synchronized}; registers nothing global.
  */
 public final class KafkaNodeGroup implements AutoCloseable {
@@ -47,12 +49,15 @@ public final class KafkaNodeGroup implements AutoCloseable {
     private final Duration startupTimeout;
     private final Duration shutdownTimeout;
     private final KafkaNodeFactory factory;
+    private final ListenerSecurity listenerSecurity;
+    private final List<String> certificateNames;
     private final Map<Integer, KafkaNode> nodes = new LinkedHashMap<>();
 
     private State state = State.NEW;
     private boolean addressFileWritten;
     private String clusterId;
     private ScramLogin superUser;
+    private Optional<BrokerTls> tls = Optional.empty();
 
     private KafkaNodeGroup(Builder b, KafkaNodeFactory factory) {
         this.dataDir = b.dataDir.toAbsolutePath().normalize();
@@ -61,6 +66,8 @@ public final class KafkaNodeGroup implements AutoCloseable {
         this.startupTimeout = b.startupTimeout;
         this.shutdownTimeout = b.shutdownTimeout;
         this.factory = factory;
+        this.listenerSecurity = b.listenerSecurity;
+        this.certificateNames = List.copyOf(b.certificateNames);
     }
 
     public static Builder builder() {
@@ -84,6 +91,8 @@ public final class KafkaNodeGroup implements AutoCloseable {
         try {
             clusterId = KafkaStorage.loadOrCreateClusterId(dataDir, nodeCount);
             superUser = loadSuperUser();
+            tls = listenerSecurity == ListenerSecurity.SASL_SSL
+                ? Optional.of(BrokerTls.prepare(dataDir, nodeCount, certificateNames)) : Optional.empty();
             createNodes();
             for (KafkaNode node : nodes.values()) {
                 node.writeServerProperties();
@@ -104,7 +113,7 @@ public final class KafkaNodeGroup implements AutoCloseable {
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
         BrokerAddressFile.write(dataDir, bootstrapServers());
-        ClientConfigFiles.write(dataDir, superUser, bootstrapServers());
+        ClientConfigFiles.write(dataDir, superUser, bootstrapServers(), tlsTrust());
         addressFileWritten = true;
         LOG.info("Kafka cluster {} ({} node(s)) ready at {} in {} ms", clusterId, nodeCount, bootstrapServers(),
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
@@ -117,8 +126,18 @@ public final class KafkaNodeGroup implements AutoCloseable {
      */
     public synchronized Map<String, Object> superUserClientProperties() {
         Map<String, Object> props = new LinkedHashMap<>(superUser.clientProperties());
+        tls.ifPresent(t -> props.putAll(t.trust().clientProperties()));
         props.put("bootstrap.servers", bootstrapServers());
         return props;
+    }
+
+    /** What a client must trust on a {@link ListenerSecurity#SASL_SSL} group (after {@link #start()}); empty otherwise. */
+    public synchronized Optional<TlsTrust> tlsTrust() {
+        return tls.map(BrokerTls::trust);
+    }
+
+    public ListenerSecurity listenerSecurity() {
+        return listenerSecurity;
     }
 
     /** Comma-separated {@code 127.0.0.1:port} of all nodes' client listeners. */
@@ -180,6 +199,7 @@ public final class KafkaNodeGroup implements AutoCloseable {
     /** Waits (up to the startup timeout) until each given node answers and all brokers are registered. */
     public synchronized void awaitReady(Collection<KafkaNode> waitFor) {
         Map<String, Object> client = new LinkedHashMap<>(superUser.clientProperties());
+        tls.ifPresent(t -> client.putAll(t.trust().clientProperties()));
         client.putAll(KafkaNodeConfig.clientOverrides(extraProperties));
         KafkaReadiness.await(nodes, waitFor, startupTimeout, client);
     }
@@ -251,7 +271,7 @@ public final class KafkaNodeGroup implements AutoCloseable {
         for (int i = 0; i < nodeCount; i++) {
             Path nodeDir = Files.createDirectories(dataDir.resolve("node-" + i));
             Map<String, String> config = KafkaNodeConfig.forNode(i, nodeCount, nodeDir.resolve("logs"), ports,
-                superUser, extraProperties);
+                superUser, tls, extraProperties);
             nodes.put(i, factory.create(i, nodeDir, ports.broker().get(i), config));
         }
     }
@@ -270,8 +290,27 @@ public final class KafkaNodeGroup implements AutoCloseable {
         private final Map<String, String> properties = new LinkedHashMap<>();
         private Duration startupTimeout = Duration.ofSeconds(120);
         private Duration shutdownTimeout = Duration.ofSeconds(30);
+        private ListenerSecurity listenerSecurity = ListenerSecurity.SASL_PLAINTEXT;
+        private final List<String> certificateNames = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /** {@code SASL_PLAINTEXT} (default, loopback only) or {@code SASL_SSL} with certificates the group makes. */
+        public Builder listenerSecurity(ListenerSecurity security) {
+            this.listenerSecurity = Objects.requireNonNull(security, "security");
+            return this;
+        }
+
+        /**
+         * Host names and IP addresses the nodes' certificates carry besides {@link BrokerTls#LOOPBACK_NAMES}
+         * (with {@link ListenerSecurity#SASL_SSL}), e.g. the names clients reach a forwarded port by.
+         */
+        public Builder certificateNames(List<String> names) {
+            names.forEach(name -> Objects.requireNonNull(name, "name"));
+            this.certificateNames.clear();
+            this.certificateNames.addAll(names);
+            return this;
         }
 
         /** Root directory for all node data; created if missing. Required. */

@@ -34,7 +34,6 @@ public final class BusAcls {
     public static final String CENTER = "center";
     public static final String OPERATOR = "operator";
     public static final String AUDITOR = "auditor";
-    private static final String HOST_PREFIX = "host-";
     /** Every per-host command topic starts so (and {@code host.events}, {@code host.enrollments}). */
     private static final String HOST_TOPICS_PREFIX = "host.";
 
@@ -46,7 +45,7 @@ public final class BusAcls {
 
     /** The bus principal of host {@code hostId}'s agent. */
     public static String hostPrincipal(String hostId) {
-        return HOST_PREFIX + hostId;
+        return io.vmigrate.cli.operator.HostBusAccess.principal(hostId);
     }
 
     static String kafkaPrincipal(String name) {

@@ -2,6 +2,8 @@ package io.vmigrate.embedded.security;
 
 import io.vmigrate.cli.datadir.ClientConfigFiles;
 import io.vmigrate.cli.datadir.ScramLogin;
+import io.vmigrate.cli.datadir.TlsTrust;
+import io.vmigrate.cli.operator.HostBusAccess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +12,8 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -20,13 +24,9 @@ import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
-import org.apache.kafka.common.acl.AccessControlEntryFilter;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
-import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.errors.ResourceNotFoundException;
-import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,11 +44,18 @@ public final class BusUsers {
 
     private final Map<String, Object> adminClient;
     private final Path dataDir;
+    private final Optional<TlsTrust> tls;
 
     /** {@code adminClient}: the super user's client settings; logins are kept under {@code dataDir/clients}. */
     public BusUsers(Map<String, Object> adminClient, Path dataDir) {
+        this(adminClient, dataDir, Optional.empty());
+    }
+
+    /** As {@link #BusUsers(Map, Path)}, on a {@code SASL_SSL} bus whose clients trust {@code tls}. */
+    public BusUsers(Map<String, Object> adminClient, Path dataDir, Optional<TlsTrust> tls) {
         this.adminClient = Map.copyOf(adminClient);
         this.dataDir = dataDir;
+        this.tls = Objects.requireNonNull(tls, "tls");
     }
 
     /**
@@ -64,8 +71,9 @@ public final class BusUsers {
             credentials.add(new UserScramCredentialUpsertion(principal.name(),
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS), login.password()));
             acls.addAll(principal.acls());
-            ClientConfigFiles.write(dataDir, login, bootstrapServers);
+            ClientConfigFiles.write(dataDir, login, bootstrapServers, tls);
             Map<String, Object> client = new LinkedHashMap<>(login.clientProperties());
+            tls.ifPresent(trust -> client.putAll(trust.clientProperties()));
             client.put("bootstrap.servers", bootstrapServers);
             clients.put(principal.name(), Map.copyOf(client));
         }
@@ -83,18 +91,12 @@ public final class BusUsers {
         return clients;
     }
 
-    /** Removes every ACL of {@code principal} (e.g. a retired host): its logins then reach nothing. */
-    public void revokeAll(String principal) {
-        AclBindingFilter filter = new AclBindingFilter(ResourcePatternFilter.ANY, new AccessControlEntryFilter(
-                BusAcls.kafkaPrincipal(principal), null, AclOperation.ANY, AclPermissionType.ANY));
-        try (Admin admin = Admin.create(adminClient)) {
-            admin.deleteAcls(List.of(filter)).all().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot revoke the ACLs of " + principal + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while revoking the ACLs of " + principal, e);
-        }
+    /**
+     * Removes every ACL of {@code principal} (e.g. a retired host) and its SCRAM credential: its open sessions
+     * reach nothing and it cannot log in again. See {@link HostBusAccess}.
+     */
+    public HostBusAccess.Revocation revokeAll(String principal) {
+        return new HostBusAccess(adminClient).revokePrincipal(principal);
     }
 
     /** Both describe calls are answered by a broker from the metadata it applied: what it shows, it enforces. */
