@@ -16,6 +16,7 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
 import io.vmigrate.embedded.broker.KafkaNodeGroup;
+import io.vmigrate.embedded.broker.ListenerSecurity;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -64,6 +65,26 @@ class ChildJvmKafkaClusterTest {
         }
         assertThat(ChildJvmClasspath.expand(List.of(booter.toString())))
             .containsExactly(booter, kafkaJar, spaced);
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void twoNodesReplicateOverSaslSslWithTheCertificatesTheGroupMakes() throws Exception {
+        try (ChildJvmKafkaCluster kafka = ChildJvmKafkaCluster.of(KafkaNodeGroup.builder().dataDir(dataDir).nodes(2)
+                .listenerSecurity(ListenerSecurity.SASL_SSL)).start()) {
+            Map<String, Object> client = kafka.adminClientProperties();
+            assertThat(client).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("ssl.truststore.location", kafka.tlsTrust().orElseThrow().truststore().toString());
+            for (int node = 0; node < 2; node++) {
+                assertThat(Files.readString(dataDir.resolve("node-" + node).resolve("server.properties")))
+                    .contains("listener.security.protocol.map=CLIENT\\:SASL_SSL,CONTROLLER\\:SASL_SSL");
+            }
+            // Replication factor 2 with acks=all: the follower fetches over the TLS inter-broker listener.
+            KafkaTestClients.createTopic(client, "replicated-over-tls", 1, (short) 2, Map.of("min.insync.replicas", "2"));
+            KafkaTestClients.produce(client, "replicated-over-tls", "k", "over-tls");
+            assertThat(KafkaTestClients.consume(client, "replicated-over-tls", 1, Duration.ofSeconds(30), false))
+                .extracting(ConsumerRecord::value).containsExactly("over-tls");
+        }
     }
 
     @SuppressWarnings("try") // close() inside try-with-resources on purpose: close is idempotent
