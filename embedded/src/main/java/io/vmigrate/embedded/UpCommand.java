@@ -47,6 +47,10 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (tls && bootstrap != null) {
+            throw new IllegalArgumentException("--tls makes the embedded broker's certificates; an external cluster "
+                    + "(--bootstrap) brings its own TLS settings");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         out.printf("starting vmigrate in %s (%d hosts, %d VMs each, suite %s)...%n", dataDir.toAbsolutePath(), hosts,
                 vmsPerHost, suite.name().toLowerCase(java.util.Locale.ROOT));

@@ -72,7 +72,12 @@ public final class HostBusAccess {
             }
             return new Revocation(principal, deleted.size(), credentialDeleted);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot revoke the bus access of " + principal + ": " + e.getCause(), e);
+            Throwable cause = e.getCause();
+            // The broker's own message dumps the whole request; the exception's name says what matters.
+            String why = cause instanceof org.apache.kafka.common.errors.AuthorizationException
+                    ? cause.getClass().getSimpleName() + ": this login may not alter the cluster's ACLs"
+                    : String.valueOf(cause);
+            throw new IllegalStateException("cannot revoke the bus access of " + principal + ": " + why, e);
         } catch (TimeoutException e) {
             throw new IllegalStateException("cannot revoke the bus access of " + principal + ": no answer within "
                     + TIMEOUT.toSeconds() + " s", e);
