@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * {@code cluster.properties} (see {@link BrokerAddressFile}, present while running), {@code clients/admin.*}
  * (the super user's login, see {@link ClientConfigFiles}; created with the cluster) and one
  * {@code node-<id>/} per node holding {@code logs/} (Kafka log dir, formatted once) and the generated
- * {@code server.properties}; with {@link ListenerSecurity#SASL_SSL}, {@code tls/} (see {@link BrokerTls}). Restarting on the same data directory keeps all data; ports are chosen anew at
- * each {@link #start()}. Lifecycle calls are {@code synchronized}; registers nothing global.
+ * {@code server.properties}; with {@link ListenerSecurity#SASL_SSL}, {@code tls/} (see {@link BrokerTls}).
+ * Restarting on the same data directory keeps all data; ports are chosen anew at each {@link #start()}.
+ * Lifecycle calls are {@code synchronized}; registers nothing global.
  */
 public final class KafkaNodeGroup implements AutoCloseable {
 
@@ -134,10 +135,6 @@ public final class KafkaNodeGroup implements AutoCloseable {
     /** What a client must trust on a {@link ListenerSecurity#SASL_SSL} group (after {@link #start()}); empty otherwise. */
     public synchronized Optional<TlsTrust> tlsTrust() {
         return tls.map(BrokerTls::trust);
-    }
-
-    public ListenerSecurity listenerSecurity() {
-        return listenerSecurity;
     }
 
     /** Comma-separated {@code 127.0.0.1:port} of all nodes' client listeners. */
