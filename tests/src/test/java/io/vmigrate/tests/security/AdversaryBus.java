@@ -1,0 +1,113 @@
+package io.vmigrate.tests.security;
+
+import io.vmigrate.cli.operator.TopicSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The attacker's side of the bus: a plain byte producer on a login that may write anywhere (the
+ * embedded cluster's super user, from {@code clients/admin.properties}) and holds no signing key, plus
+ * raw reads of what the system made of its records.
+ */
+final class AdversaryBus implements AutoCloseable {
+
+    /** One record as the attacker wrote it, with where it landed. */
+    record Written(String kind, String topic, int partition, long offset, Fate fate) {
+        String coordinates() {
+            return topic + "-" + partition + "@" + offset;
+        }
+    }
+
+    private final Map<String, Object> client;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    AdversaryBus(Map<String, Object> client) {
+        this.client = Map.copyOf(client);
+        Map<String, Object> props = new HashMap<>(client);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1024 * 1024);
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 16L * 1024 * 1024);
+        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Writes one record (to {@code partition}, or where its key maps if null) and waits for the broker's ack. */
+    Written write(String kind, String topic, Integer partition, byte[] key, byte[] value, Fate fate) {
+        try {
+            RecordMetadata at = producer.send(new ProducerRecord<>(topic, partition, key, value)).get();
+            return new Written(kind, topic, at.partition(), at.offset(), fate);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot write " + kind + " to " + topic + ": " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Every committed record of {@code topic} now, in partition order. */
+    List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(TopicSnapshot.consumerProperties(client), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = TopicSnapshot.partitionsOf(consumer, topic);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    /** The largest record value the broker accepts on {@code topic}, less room for the key and the batch framing. */
+    int maxValueBytes(String topic) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            return Integer.parseInt(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value()) - 512;
+        }
+    }
+
+    /** The offset a consumer group has committed on a partition, or -1. */
+    long committedOffset(String group, String topic, int partition) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get();
+            OffsetAndMetadata committed = offsets.get(new TopicPartition(topic, partition));
+            return committed == null ? -1 : committed.offset();
+        }
+    }
+
+    static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {
+        Map<String, String> headers = new HashMap<>();
+        for (Header header : record.headers()) {
+            headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
+        }
+        return headers;
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
