@@ -91,7 +91,6 @@ class AdversarialInputsIT {
     private EmbeddedSystem system;
     private Topics topics;
     private AdversaryBus bus;
-    private int maxValueBytes;
     private final AtomicInteger vmCounter = new AtomicInteger();
 
     /** A migration this test ran as an operator would, and the real records it left on the bus. */
@@ -109,7 +108,6 @@ class AdversarialInputsIT {
         topics = system.topics();
         // The attacker: the cluster's super user from clients/admin.properties, and no signing key at all.
         bus = new AdversaryBus(system.clientProperties("admin"));
-        maxValueBytes = bus.maxValueBytes(Topics.MIGRATION_REQUESTS);
     }
 
     @AfterAll
@@ -212,6 +210,10 @@ class AdversarialInputsIT {
         written.add(bus.write("replay on another partition", topic, otherPartition(vm), key, reply.value(),
                 DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
         written.add(bus.write("mismatched key", topic, null, utf8(otherVm(vm)), reply.value(), malformed));
+        // Its ids are not bounded before the partition check, and that refusal alerts naming them.
+        SignedEnvelope longId = SignedEnvelope.newBuilder(envelope).setMessageId("m".repeat(900_000)).build();
+        written.add(bus.write("900,000-character message id on another partition", topic, otherPartition(vm), key,
+                ENVELOPES.encode(longId), DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
 
         settle(written, mid, "h2");
     }
@@ -220,6 +222,7 @@ class AdversarialInputsIT {
     void vmRegistrations() throws Exception {
         String vm = newVm("h1");
         ConsumerRecord<byte[], byte[]> registration = lastRecordOf(Topics.VM_REGISTRATIONS, vm);
+        var registrations = SingleObjectCodec.of(io.vmigrate.schema.inventory.VmRegistrationRequested.class);
         RealMigration first = migrate(vm, "h2");
         byte[] key = utf8(vm);
         String topic = Topics.VM_REGISTRATIONS;
@@ -231,6 +234,12 @@ class AdversarialInputsIT {
         written.add(bus.write("replay on another partition", topic, otherPartition(vm), key, registration.value(),
                 DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
         written.add(bus.write("mismatched key", topic, null, utf8(otherVm(vm)), registration.value(), malformed));
+        // Keyed by its own VM id of 900,000 characters, on another partition: refused, and alerted naming that id.
+        String longVm = "v".repeat(900_000);
+        written.add(bus.write("900,000-character VM id on another partition", topic, otherPartition(longVm), utf8(longVm),
+                registrations.encode(io.vmigrate.schema.inventory.VmRegistrationRequested.newBuilder(
+                        registrations.decode(registration.value())).setVmId(longVm).build()),
+                DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
         PendingMigration mid = startMigration(vm, "h1");
         written.addAll(bytesKinds(topic, key, registration.value(), lastRecordOf(Topics.HOST_ENROLLMENTS, "h1").value(),
                 malformed));
@@ -348,8 +357,11 @@ class AdversarialInputsIT {
 
     // --- the record kinds every input gets
 
-    /** Random bytes, a truncated real record, an unknown schema fingerprint, a null value, a maximum-size record, another type. */
-    private List<Written> bytesKinds(String topic, byte[] key, byte[] real, byte[] otherType, Fate fate) {
+    /**
+     * Random bytes, a truncated real record, an unknown schema fingerprint, a null value, a record as large as the
+     * broker takes (its value, or its key, with random bytes for a value), a real record of another type.
+     */
+    private List<Written> bytesKinds(String topic, byte[] key, byte[] real, byte[] otherType, Fate fate) throws Exception {
         byte[] unknownFingerprint = real.clone();
         byte[] fingerprint = new byte[8];
         new Random(topic.hashCode()).nextBytes(fingerprint);
@@ -359,7 +371,8 @@ class AdversarialInputsIT {
                 bus.write("truncated", topic, null, key, Arrays.copyOf(real, real.length / 2), fate),
                 bus.write("unknown schema fingerprint", topic, null, key, unknownFingerprint, fate),
                 bus.write("null value", topic, null, key, null, fate),
-                bus.write("maximum size", topic, null, key, random(maxValueBytes, 11), fate),
+                bus.writeLargest("maximum-size value", topic, key, null, false, fate),
+                bus.writeLargest("maximum-size key", topic, null, random(64, 5), true, fate),
                 bus.write("another type", topic, null, key, otherType, fate));
     }
 

@@ -4,6 +4,7 @@ import io.vmigrate.cli.operator.TopicSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -37,6 +39,9 @@ final class AdversaryBus implements AutoCloseable {
             return topic + "-" + partition + "@" + offset;
         }
     }
+
+    /** Record batch header (61 bytes) and the record's own framing with a short key: what a value cannot use. */
+    private static final int BATCH_OVERHEAD = 61 + 12;
 
     private final Map<String, Object> client;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -79,13 +84,34 @@ final class AdversaryBus implements AutoCloseable {
         return records;
     }
 
-    /** The largest record value the broker accepts on {@code topic}, less room for the key and the batch framing. */
-    int maxValueBytes(String topic) throws Exception {
+    /**
+     * Writes the largest record the broker takes on {@code topic}: {@code value} under a key as long as
+     * the rest allows ({@code padKey}), or {@code key} with a value as long as the rest allows, sized from
+     * the topic's {@code max.message.bytes} less the batch framing and one byte smaller each time the broker refuses it.
+     */
+    Written writeLargest(String kind, String topic, byte[] key, byte[] value, boolean padKey, Fate fate) throws Exception {
+        int size;
         try (Admin admin = Admin.create(client)) {
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
-            return Integer.parseInt(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value()) - 512;
+            size = Integer.parseInt(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value()) - BATCH_OVERHEAD
+                    - (padKey ? value.length : key.length);
         }
+        byte[] padding = new byte[size];
+        new java.util.Random(size).nextBytes(padding);
+        for (int attempt = 0; attempt < 32; attempt++) {
+            byte[] padded = Arrays.copyOf(padding, size - attempt);
+            try {
+                RecordMetadata at = producer.send(new ProducerRecord<>(topic, null, padKey ? padded : key,
+                        padKey ? value : padded)).get();
+                return new Written(kind + " (" + padded.length + " bytes)", topic, at.partition(), at.offset(), fate);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RecordTooLargeException)) {
+                    throw e;
+                }
+            }
+        }
+        throw new IllegalStateException("the broker took no record of about " + size + " bytes on " + topic);
     }
 
     /** The offset a consumer group has committed on a partition, or -1. */
