@@ -17,6 +17,7 @@ import io.vmigrate.schema.common.MigrationStep;
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.envelope.SignedEnvelope;
+import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntries;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
@@ -210,10 +211,11 @@ class AdversarialInputsIT {
         written.add(bus.write("replay on another partition", topic, otherPartition(vm), key, reply.value(),
                 DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
         written.add(bus.write("mismatched key", topic, null, utf8(otherVm(vm)), reply.value(), malformed));
-        // Its ids are not bounded before the partition check, and that refusal alerts naming them.
-        SignedEnvelope longId = SignedEnvelope.newBuilder(envelope).setMessageId("m".repeat(900_000)).build();
-        written.add(bus.write("900,000-character message id on another partition", topic, otherPartition(vm), key,
-                ENVELOPES.encode(longId), DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
+        // Its ids are not bounded before the partition check, and that refusal alerts naming them: a message id
+        // making the record as large as the broker takes leaves no room for the dead letter's or the alert's framing.
+        written.add(bus.writeLargest("longest message id on another partition", topic,
+                n -> new AdversaryBus.Parts(key, ENVELOPES.encode(SignedEnvelope.newBuilder(envelope).setMessageId("m".repeat(n)).build())),
+                k -> otherPartition(vm), DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
 
         settle(written, mid, "h2");
     }
@@ -222,7 +224,7 @@ class AdversarialInputsIT {
     void vmRegistrations() throws Exception {
         String vm = newVm("h1");
         ConsumerRecord<byte[], byte[]> registration = lastRecordOf(Topics.VM_REGISTRATIONS, vm);
-        var registrations = SingleObjectCodec.of(io.vmigrate.schema.inventory.VmRegistrationRequested.class);
+        var registrations = SingleObjectCodec.of(VmRegistrationRequested.class);
         RealMigration first = migrate(vm, "h2");
         byte[] key = utf8(vm);
         String topic = Topics.VM_REGISTRATIONS;
@@ -234,12 +236,13 @@ class AdversarialInputsIT {
         written.add(bus.write("replay on another partition", topic, otherPartition(vm), key, registration.value(),
                 DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
         written.add(bus.write("mismatched key", topic, null, utf8(otherVm(vm)), registration.value(), malformed));
-        // Keyed by its own VM id of 900,000 characters, on another partition: refused, and alerted naming that id.
-        String longVm = "v".repeat(900_000);
-        written.add(bus.write("900,000-character VM id on another partition", topic, otherPartition(longVm), utf8(longVm),
-                registrations.encode(io.vmigrate.schema.inventory.VmRegistrationRequested.newBuilder(
-                        registrations.decode(registration.value())).setVmId(longVm).build()),
-                DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
+        // Keyed by its own VM id, as long as the broker allows, on another partition: the alert naming that id
+        // (as its key and in its value) is larger than the record was.
+        VmRegistrationRequested real = registrations.decode(registration.value());
+        written.add(bus.writeLargest("longest VM id on another partition", topic, n -> {
+            String longVm = "v".repeat(n);
+            return new AdversaryBus.Parts(utf8(longVm), registrations.encode(VmRegistrationRequested.newBuilder(real).setVmId(longVm).build()));
+        }, k -> otherPartition(new String(k, StandardCharsets.UTF_8)), DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
         PendingMigration mid = startMigration(vm, "h1");
         written.addAll(bytesKinds(topic, key, registration.value(), lastRecordOf(Topics.HOST_ENROLLMENTS, "h1").value(),
                 malformed));
@@ -371,8 +374,8 @@ class AdversarialInputsIT {
                 bus.write("truncated", topic, null, key, Arrays.copyOf(real, real.length / 2), fate),
                 bus.write("unknown schema fingerprint", topic, null, key, unknownFingerprint, fate),
                 bus.write("null value", topic, null, key, null, fate),
-                bus.writeLargest("maximum-size value", topic, key, null, false, fate),
-                bus.writeLargest("maximum-size key", topic, null, random(64, 5), true, fate),
+                bus.writeLargest("maximum-size value", topic, n -> new AdversaryBus.Parts(key, random(n, 11)), null, fate),
+                bus.writeLargest("maximum-size key", topic, n -> new AdversaryBus.Parts(random(n, 5), random(64, 6)), null, fate),
                 bus.write("another type", topic, null, key, otherType, fate));
     }
 
@@ -631,7 +634,7 @@ class AdversarialInputsIT {
         Class<? extends SpecificRecord> type = switch (topic) {
             case Topics.TRUST_REGISTRY -> TrustRegistryEntry.class;
             case Topics.HOST_ENROLLMENTS -> HostEnrollmentRequested.class;
-            case Topics.VM_REGISTRATIONS -> io.vmigrate.schema.inventory.VmRegistrationRequested.class;
+            case Topics.VM_REGISTRATIONS -> VmRegistrationRequested.class;
             default -> throw new IllegalArgumentException(topic);
         };
         return decodeOrNull(SingleObjectCodec.of(type), record.value()) != null

@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -84,34 +86,42 @@ final class AdversaryBus implements AutoCloseable {
         return records;
     }
 
+    /** A record's key and value. */
+    record Parts(byte[] key, byte[] value) {
+        int size() {
+            return (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+        }
+    }
+
     /**
-     * Writes the largest record the broker takes on {@code topic}: {@code value} under a key as long as
-     * the rest allows ({@code padKey}), or {@code key} with a value as long as the rest allows, sized from
-     * the topic's {@code max.message.bytes} less the batch framing and one byte smaller each time the broker refuses it.
+     * Writes the largest record the broker takes on {@code topic} of the family {@code make} builds from a
+     * padding length: sized from the topic's {@code max.message.bytes} less the batch framing, one padding
+     * unit smaller each time the broker refuses it. {@code partitionFor} places it by its key (null: where the key maps).
      */
-    Written writeLargest(String kind, String topic, byte[] key, byte[] value, boolean padKey, Fate fate) throws Exception {
-        int size;
+    Written writeLargest(String kind, String topic, IntFunction<Parts> make, Function<byte[], Integer> partitionFor, Fate fate)
+            throws Exception {
+        int limit;
         try (Admin admin = Admin.create(client)) {
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
-            size = Integer.parseInt(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value()) - BATCH_OVERHEAD
-                    - (padKey ? value.length : key.length);
+            limit = Integer.parseInt(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value()) - BATCH_OVERHEAD;
         }
-        byte[] padding = new byte[size];
-        new java.util.Random(size).nextBytes(padding);
-        for (int attempt = 0; attempt < 32; attempt++) {
-            byte[] padded = Arrays.copyOf(padding, size - attempt);
+        int base = make.apply(0).size();
+        int perUnit = make.apply(1).size() - base;
+        int padding = (limit - base) / perUnit;
+        for (int attempt = 0; attempt < 64; attempt++, padding--) {
+            Parts parts = make.apply(padding);
+            Integer partition = partitionFor == null ? null : partitionFor.apply(parts.key());
             try {
-                RecordMetadata at = producer.send(new ProducerRecord<>(topic, null, padKey ? padded : key,
-                        padKey ? value : padded)).get();
-                return new Written(kind + " (" + padded.length + " bytes)", topic, at.partition(), at.offset(), fate);
+                RecordMetadata at = producer.send(new ProducerRecord<>(topic, partition, parts.key(), parts.value())).get();
+                return new Written(kind + " (" + parts.size() + " bytes)", topic, at.partition(), at.offset(), fate);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof RecordTooLargeException)) {
                     throw e;
                 }
             }
         }
-        throw new IllegalStateException("the broker took no record of about " + size + " bytes on " + topic);
+        throw new IllegalStateException("the broker took no record of about " + limit + " bytes on " + topic);
     }
 
     /** The offset a consumer group has committed on a partition, or -1. */
