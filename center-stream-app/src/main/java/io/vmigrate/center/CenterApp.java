@@ -184,13 +184,13 @@ public final class CenterApp implements AutoCloseable {
     }
 
     /**
-     * The workflow refuses a record that sits on another partition than its key maps to, computed with
+     * The workflow and enrollment processors refuse a record that sits on another partition than its key maps to, computed with
      * the configured partition count; if the topics have another count, every record would be refused.
      */
     private void checkWorkflowPartitions() {
         int expected = config.getInt(CenterConfig.TOPIC_PARTITIONS);
         List<String> names = List.of(topics.migrationRequests().name(), topics.hostEvents().name(),
-                topics.vmRegistrations().name());
+                topics.vmRegistrations().name(), topics.hostEnrollments().name(), topics.hostApprovals().name());
         try (Admin admin = Admin.create(adminConfig())) {
             var described = admin.describeTopics(names).allTopicNames().get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             for (var topic : described.values()) {

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 final class CenterOutputs {
 
     private static final Logger LOG = LoggerFactory.getLogger(CenterOutputs.class);
+    /** Longer than any identifier the center accepts (EnvelopeLimits allows 256 bytes). */
+    static final int MAX_ALERT_ID_CHARS = 300;
 
     /** Sink names of one sub-topology; a sub-topology without some output passes null. */
     record Sinks(String commands, String rejections, String audit, String inventory, String alerts,
@@ -65,6 +67,12 @@ final class CenterOutputs {
 
     /** Publishes a security alert naming the record being processed, if any. */
     void alert(RefusalReason reason, String detail, String hostId, String migrationId, String vmId, String messageId) {
+        // The ids may come from a record not verified yet, as long as the broker took it: an alert too large
+        // to produce would fail the transaction and stop the thread on that record, every time it is read again.
+        hostId = bounded(hostId);
+        migrationId = bounded(migrationId);
+        vmId = bounded(vmId);
+        messageId = bounded(messageId);
         Optional<RecordMetadata> origin = origin();
         SecurityAlert alert = SecurityAlerts.of(DeadLetters.COMPONENT, clock.instant(), reason, detail, hostId, migrationId,
                 vmId, messageId, origin.map(at -> new SecurityAlerts.Origin(at.topic(), at.partition(), at.offset()))
@@ -78,11 +86,18 @@ final class CenterOutputs {
     /** Sends the record being processed (its bytes) to the dead-letter topic with the reason and its origin. */
     void deadLetter(byte[] key, byte[] value, RefusalReason reason, String detail) {
         Optional<RecordMetadata> origin = origin();
-        Headers headers = DeadLetters.headers(reason, detail, origin.map(RecordMetadata::topic).orElse(""),
-                origin.map(RecordMetadata::partition).orElse(-1), origin.map(RecordMetadata::offset).orElse(-1L));
+        Headers headers = DeadLetters.headers(reason, DeadLetters.detailFor(key, value, detail),
+                origin.map(RecordMetadata::topic).orElse(""), origin.map(RecordMetadata::partition).orElse(-1),
+                origin.map(RecordMetadata::offset).orElse(-1L));
         LOG.warn("dead-lettered record at {}: {} {}", coordinates(), reason, detail);
-        context.forward(new Record<Object, Object>(key, value, clock.millis(), headers), sinks.deadLetter());
+        context.forward(new Record<Object, Object>(DeadLetters.copiedKey(key), DeadLetters.copiedValue(key, value),
+                clock.millis(), headers), sinks.deadLetter());
         metrics.deadLetter(reason);
+    }
+
+    /** At most {@value #MAX_ALERT_ID_CHARS} characters of an identifier named in an alert. */
+    private static String bounded(String id) {
+        return id == null || id.length() <= MAX_ALERT_ID_CHARS ? id : id.substring(0, MAX_ALERT_ID_CHARS) + "...";
     }
 
     /** topic-partition@offset of the record being processed, for log lines. */

@@ -43,6 +43,7 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
     private KeyValueStore<String, TrustRegistryEntry> enrollments;
     private KeyValueStore<String, TrustRegistryEntry> pending;
     private CenterOutputs outputs;
+    private ProcessorContext<Object, Object> context;
 
     EnrollmentProcessor(CenterServices services, Serializer<HostEnrollmentRequested> serializer) {
         this.services = services;
@@ -51,6 +52,7 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
+        this.context = context;
         this.enrollments = context.getStateStore(CenterTopology.ENROLLMENTS_STORE);
         this.pending = context.getStateStore(CenterTopology.PENDING_ENROLLMENTS_STORE);
         this.outputs = new CenterOutputs(context, CenterTopology.ENROLLMENT_SINKS, services.clock(), services.metrics());
@@ -61,6 +63,13 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
         HostEnrollmentRequested request = record.value();
         if (request == null || !HostIds.isValid(request.getHostId()) || !request.getHostId().equals(record.key())) {
             refuse(record, RefusalReason.MALFORMED, "enrollment without value, with an invalid host id, or keyed by another id", false);
+            return;
+        }
+        String misplaced = KeyPlacement.misplaced(record.key(), context.recordMetadata(),
+                services.settings().workflowPartitions());
+        if (misplaced != null) {
+            // Its task holds no enrollment of this host: a retired host would be approved again from the allow-list.
+            refuse(record, RefusalReason.MALFORMED, misplaced, true);
             return;
         }
         String hostId = request.getHostId();

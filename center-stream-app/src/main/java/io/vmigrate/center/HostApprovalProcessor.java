@@ -35,6 +35,7 @@ final class HostApprovalProcessor implements Processor<String, byte[], Object, O
     private KeyValueStore<String, TrustRegistryEntry> pending;
     private CenterOutputs outputs;
     private OperatorRequestGate gate;
+    private ProcessorContext<Object, Object> context;
 
     HostApprovalProcessor(CenterServices services, Deserializer<OperatorRequest> deserializer) {
         this.services = services;
@@ -43,6 +44,7 @@ final class HostApprovalProcessor implements Processor<String, byte[], Object, O
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
+        this.context = context;
         this.enrollments = context.getStateStore(CenterTopology.ENROLLMENTS_STORE);
         this.pending = context.getStateStore(CenterTopology.PENDING_ENROLLMENTS_STORE);
         this.outputs = new CenterOutputs(context, CenterTopology.ENROLLMENT_SINKS, services.clock(), services.metrics());
@@ -52,6 +54,13 @@ final class HostApprovalProcessor implements Processor<String, byte[], Object, O
 
     @Override
     public void process(Record<String, byte[]> record) {
+        String misplaced = record.key() == null ? null
+                : KeyPlacement.misplaced(record.key(), context.recordMetadata(), services.settings().workflowPartitions());
+        if (misplaced != null) {
+            // Its task holds neither the host's enrollment nor its pending entry.
+            gate.refuse(record, RefusalReason.MALFORMED, misplaced);
+            return;
+        }
         VerifiedOperatorRequest verified = gate.open(record).orElse(null);
         if (verified == null) {
             return;

@@ -13,13 +13,11 @@ import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.function.BiConsumer;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -71,23 +69,9 @@ final class WorkflowAdapter {
                 directory::isEnrolled, new VaultKeyMint(services.vault(), directory), () -> UUID.randomUUID().toString());
     }
 
-    /**
-     * Why the record being processed is on the wrong partition for its key, or null if it is where the
-     * producers' default partitioner puts it. A record elsewhere would reach a task that holds none of
-     * its VM's state (a second epoch-0 binding, a migration the owning task never sees).
-     */
+    /** Why the record being processed is on the wrong partition for its key, or null ({@link KeyPlacement}). */
     String misplaced(String key) {
-        if (key == null) {
-            return "record without key";
-        }
-        var metadata = context.recordMetadata();
-        if (metadata.isEmpty()) {
-            return null;
-        }
-        int expected = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
-        int actual = metadata.get().partition();
-        return actual == expected ? null : "record keyed " + key + " is on partition " + actual + " of "
-                + metadata.get().topic() + "; its key maps to partition " + expected + " of " + partitions;
+        return KeyPlacement.misplaced(key, context.recordMetadata(), partitions);
     }
 
     MigrationMachine machine() {
