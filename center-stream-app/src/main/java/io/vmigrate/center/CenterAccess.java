@@ -1,18 +1,28 @@
 package io.vmigrate.center;
 
+import io.vmigrate.schema.keys.TrustAnchors;
 import io.vmigrate.schema.operator.OperatorKeys;
 import io.vmigrate.schema.operator.OperatorsFile;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.kafka.common.config.ConfigException;
 
-/** Who the center takes requests from and which hosts it trusts without an operator's approval. */
-public record CenterAccess(OperatorKeys operators, HostAllowList preapprovedHosts) {
+/**
+ * Who the center takes requests from and which hosts it trusts without an operator's approval: those
+ * on the allow-list, and those vouched for by a configured provisioning CA.
+ */
+public record CenterAccess(OperatorKeys operators, HostAllowList preapprovedHosts, TrustAnchors provisioningCas) {
 
     public CenterAccess {
         Objects.requireNonNull(operators, "operators");
         Objects.requireNonNull(preapprovedHosts, "preapprovedHosts");
+        Objects.requireNonNull(provisioningCas, "provisioningCas");
+    }
+
+    public CenterAccess(OperatorKeys operators, HostAllowList preapprovedHosts) {
+        this(operators, preapprovedHosts, TrustAnchors.none());
     }
 
     /** Nobody: every request refused, every new host pending. */
@@ -20,10 +30,11 @@ public record CenterAccess(OperatorKeys operators, HostAllowList preapprovedHost
         return new CenterAccess(keyId -> Optional.empty(), HostAllowList.none());
     }
 
-    /** Reads the operators and allow-list files the configuration names; a bad file fails the start. */
+    /** Reads the operators, allow-list and provisioning-CA files the configuration names; a bad file fails the start. */
     public static CenterAccess from(CenterConfig config) {
         OperatorKeys operators = keyId -> Optional.empty();
         HostAllowList allowList = HostAllowList.none();
+        TrustAnchors provisioningCas = TrustAnchors.none();
         if (config.operatorsFile().isPresent()) {
             try {
                 operators = OperatorsFile.read(config.operatorsFile().get(), config.suite());
@@ -39,6 +50,17 @@ public record CenterAccess(OperatorKeys operators, HostAllowList preapprovedHost
                         e.getMessage());
             }
         }
-        return new CenterAccess(operators, allowList);
+        if (config.provisioningCaFile().isPresent()) {
+            provisioningCas = anchors(config.provisioningCaFile().get(), config, CenterConfig.HOSTS_PROVISIONING_CA_FILE);
+        }
+        return new CenterAccess(operators, allowList, provisioningCas);
+    }
+
+    static TrustAnchors anchors(Path file, CenterConfig config, String key) {
+        try {
+            return TrustAnchors.read(file, config.suite());
+        } catch (IOException e) {
+            throw new ConfigException(key, file.toString(), e.getMessage());
+        }
     }
 }
