@@ -10,19 +10,22 @@ import java.util.Optional;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Who the center takes requests from and which hosts it trusts without an operator's approval: those
+ * Who the center takes requests from (the operators file, and operators granted by a configured admin
+ * key, see {@link GrantedOperators}) and which hosts it trusts without an operator's approval: those
  * on the allow-list, and those vouched for by a configured provisioning CA.
  */
-public record CenterAccess(OperatorKeys operators, HostAllowList preapprovedHosts, TrustAnchors provisioningCas) {
+public record CenterAccess(OperatorKeys operators, HostAllowList preapprovedHosts, TrustAnchors provisioningCas,
+        TrustAnchors adminKeys) {
 
     public CenterAccess {
         Objects.requireNonNull(operators, "operators");
         Objects.requireNonNull(preapprovedHosts, "preapprovedHosts");
         Objects.requireNonNull(provisioningCas, "provisioningCas");
+        Objects.requireNonNull(adminKeys, "adminKeys");
     }
 
     public CenterAccess(OperatorKeys operators, HostAllowList preapprovedHosts) {
-        this(operators, preapprovedHosts, TrustAnchors.none());
+        this(operators, preapprovedHosts, TrustAnchors.none(), TrustAnchors.none());
     }
 
     /** Nobody: every request refused, every new host pending. */
@@ -30,7 +33,7 @@ public record CenterAccess(OperatorKeys operators, HostAllowList preapprovedHost
         return new CenterAccess(keyId -> Optional.empty(), HostAllowList.none());
     }
 
-    /** Reads the operators, allow-list and provisioning-CA files the configuration names; a bad file fails the start. */
+    /** Reads the operators, allow-list, provisioning-CA and admin-key files the configuration names; a bad file fails the start. */
     public static CenterAccess from(CenterConfig config) {
         OperatorKeys operators = keyId -> Optional.empty();
         HostAllowList allowList = HostAllowList.none();
@@ -53,7 +56,9 @@ public record CenterAccess(OperatorKeys operators, HostAllowList preapprovedHost
         if (config.provisioningCaFile().isPresent()) {
             provisioningCas = anchors(config.provisioningCaFile().get(), config, CenterConfig.HOSTS_PROVISIONING_CA_FILE);
         }
-        return new CenterAccess(operators, allowList, provisioningCas);
+        TrustAnchors adminKeys = config.adminKeyFile().isPresent()
+                ? anchors(config.adminKeyFile().get(), config, CenterConfig.ADMIN_KEY_FILE) : TrustAnchors.none();
+        return new CenterAccess(operators, allowList, provisioningCas, adminKeys);
     }
 
     static TrustAnchors anchors(Path file, CenterConfig config, String key) {

@@ -46,6 +46,7 @@ public final class CenterConfig extends AbstractConfig {
     public static final String OPERATORS_FILE = "vmigrate.center.operators.file";
     public static final String HOSTS_ALLOWLIST_FILE = "vmigrate.center.hosts.allowlist.file";
     public static final String HOSTS_PROVISIONING_CA_FILE = "vmigrate.center.hosts.provisioning.ca.file";
+    public static final String ADMIN_KEY_FILE = "vmigrate.center.admin.key.file";
     /** Originals with this prefix are handed to Kafka Streams with the prefix removed (e.g. security settings). */
     public static final String STREAMS_PASSTHROUGH_PREFIX = "streams.";
 
@@ -115,7 +116,12 @@ public final class CenterConfig extends AbstractConfig {
                     "File of the provisioning CAs' public keys, one per line: name, suite, key id, public key (base64 "
                             + "SPKI); 'vmigrate provisioning-ca init' prints a line. A host that enrolls presenting an "
                             + "unexpired statement of one of them for its host id and its secure-zone signing key is "
-                            + "trusted at once; any other statement leaves it pending, with an alert. Empty: no CA.");
+                            + "trusted at once; any other statement leaves it pending, with an alert. Empty: no CA.")
+            .define(ADMIN_KEY_FILE, Type.STRING, "", Importance.MEDIUM,
+                    "File of the admin public keys, one per line: name, suite, key id, public key (base64 SPKI); "
+                            + "'vmigrate admin init' prints a line. An operator or auditor granted by one of them on "
+                            + "operator.grants ('vmigrate operator grant') is trusted like one of the operators file, "
+                            + "until its grant expires or a later one revokes it. Empty: no admin key, every grant refused.");
 
     public CenterConfig(Map<?, ?> originals) {
         super(DEFINITION, originals, false);
@@ -217,6 +223,12 @@ public final class CenterConfig extends AbstractConfig {
     /** The provisioning CAs file, if one is configured. */
     public Optional<Path> provisioningCaFile() {
         String path = getString(HOSTS_PROVISIONING_CA_FILE);
+        return path.isBlank() ? Optional.empty() : Optional.of(Path.of(path));
+    }
+
+    /** The admin keys file, if one is configured. */
+    public Optional<Path> adminKeyFile() {
+        String path = getString(ADMIN_KEY_FILE);
         return path.isBlank() ? Optional.empty() : Optional.of(Path.of(path));
     }
 
