@@ -213,6 +213,10 @@ class ProvisionedHostsAndGrantedOperatorsIT {
 
     /** A host with keys made in ordinary software and a valid proof of possession, presenting the statement given. */
     private void enrollSoftwareHost(String hostId, StatementFor statement) {
+        // As its own agent would, the host has a command topic to read.
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(system.clientProperties())) {
+            new io.vmigrate.schema.topic.TopicProvisioner(admin, 3, (short) 1).provision(List.of(system.topics().hostCommands(hostId)));
+        }
         PrivateKeyHandle signing = CRYPTO.generateSigningKey();
         var signingKey = PublicKeyRecords.toRecord(signing.publicKey());
         var encapsulation = PublicKeyRecords.toRecord(CRYPTO.generateEncapsulationKey().publicKey());
