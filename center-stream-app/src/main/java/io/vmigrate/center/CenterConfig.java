@@ -45,6 +45,8 @@ public final class CenterConfig extends AbstractConfig {
     public static final String HTTP_FORWARD_TIMEOUT_MS = "vmigrate.center.http.forward.timeout.ms";
     public static final String OPERATORS_FILE = "vmigrate.center.operators.file";
     public static final String HOSTS_ALLOWLIST_FILE = "vmigrate.center.hosts.allowlist.file";
+    public static final String HOSTS_PROVISIONING_CA_FILE = "vmigrate.center.hosts.provisioning.ca.file";
+    public static final String ADMIN_KEY_FILE = "vmigrate.center.admin.key.file";
     /** Originals with this prefix are handed to Kafka Streams with the prefix removed (e.g. security settings). */
     public static final String STREAMS_PASSTHROUGH_PREFIX = "streams.";
 
@@ -109,7 +111,17 @@ public final class CenterConfig extends AbstractConfig {
             .define(HOSTS_ALLOWLIST_FILE, Type.STRING, "", Importance.MEDIUM,
                     "File of pre-approved hosts, one per line: host id and the fingerprint (key id) of its secure-zone "
                             + "signing key. A host listed here is trusted as soon as it enrolls with that key; any other "
-                            + "host stays pending until an operator approves it. Empty: no host is pre-approved.");
+                            + "host stays pending until an operator approves it. Empty: no host is pre-approved.")
+            .define(HOSTS_PROVISIONING_CA_FILE, Type.STRING, "", Importance.MEDIUM,
+                    "File of the provisioning CAs' public keys, one per line: name, suite, key id, public key (base64 "
+                            + "SPKI); 'vmigrate provisioning-ca init' prints a line. A host that enrolls presenting an "
+                            + "unexpired statement of one of them for its host id and its secure-zone signing key is "
+                            + "trusted at once; any other statement leaves it pending, with an alert. Empty: no CA.")
+            .define(ADMIN_KEY_FILE, Type.STRING, "", Importance.MEDIUM,
+                    "File of the admin public keys, one per line: name, suite, key id, public key (base64 SPKI); "
+                            + "'vmigrate admin init' prints a line. An operator or auditor granted by one of them on "
+                            + "operator.grants ('vmigrate operator grant') is trusted like one of the operators file, "
+                            + "until its grant expires or a later one revokes it. Empty: no admin key, every grant refused.");
 
     public CenterConfig(Map<?, ?> originals) {
         super(DEFINITION, originals, false);
@@ -205,6 +217,18 @@ public final class CenterConfig extends AbstractConfig {
     /** The pre-approved hosts file, if one is configured. */
     public Optional<Path> hostsAllowListFile() {
         String path = getString(HOSTS_ALLOWLIST_FILE);
+        return path.isBlank() ? Optional.empty() : Optional.of(Path.of(path));
+    }
+
+    /** The provisioning CAs file, if one is configured. */
+    public Optional<Path> provisioningCaFile() {
+        String path = getString(HOSTS_PROVISIONING_CA_FILE);
+        return path.isBlank() ? Optional.empty() : Optional.of(Path.of(path));
+    }
+
+    /** The admin keys file, if one is configured. */
+    public Optional<Path> adminKeyFile() {
+        String path = getString(ADMIN_KEY_FILE);
         return path.isBlank() ? Optional.empty() : Optional.of(Path.of(path));
     }
 

@@ -65,6 +65,11 @@ final class CenterOutputs {
         forward(entry.getEntryId(), entry, sinks.registry());
     }
 
+    /** A verified operator grant, keyed by its operator key id (the registry sink of the grant sub-topology). */
+    void operatorGrant(io.vmigrate.schema.request.OperatorGrant grant) {
+        forward(grant.getOperatorKey().getKeyId(), grant, sinks.registry());
+    }
+
     /** Publishes a security alert naming the record being processed, if any. */
     void alert(RefusalReason reason, String detail, String hostId, String migrationId, String vmId, String messageId) {
         // The ids may come from a record not verified yet, as long as the broker took it: an alert too large

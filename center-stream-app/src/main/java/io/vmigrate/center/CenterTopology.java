@@ -178,6 +178,9 @@ public final class CenterTopology {
         topology.addSink(ENROLLMENT_DEAD_LETTER_SINK, topics.deadLetter().name(), topics.deadLetter().keySerde().serializer(),
                 topics.deadLetter().valueSerde().serializer(), enrollment);
 
+        // --- operators registered by an admin key: their own sub-topology and global store
+        OperatorGrantTopology.addTo(topology, services, topics, serdes);
+
         // --- global registry of enrolled hosts (its source topic is its changelog). Its values are read by
         // a deserializer that never throws: see RegistryRecordDeserializer for why no failure may reach Streams.
         Verifier center = CryptoSuites.get(vault.suite()).verifier(vault.centerPublicKey());

@@ -17,6 +17,7 @@ import io.vmigrate.trust.PublicKeyHandle;
 import io.vmigrate.trust.SignatureBlob;
 import io.vmigrate.trust.SignatureRefusedException;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Enrollment step 4: checks a host's proof of possession (its secure zone signed its own three
  * public keys for its host id). A host whose secure-zone signing key the allow-list names is trusted
- * at once: a center-signed {@code host:<hostId>} entry on {@code trust.registry}. Any other host stays
+ * at once: a center-signed {@code host:<hostId>} entry on {@code trust.registry}; so is one that presents a
+ * provisioning CA's valid statement for its id and key ({@link ProvisioningApproval}). Any other host stays
  * pending, published as a center-signed {@code pending-host:<hostId>} entry that the workflow never
  * reads, until an operator approves its fingerprint ({@link HostApprovalProcessor}). Enrolling again
  * with the same keys changes nothing; other keys for an enrolled or pending host, and any enrollment
@@ -44,6 +46,7 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
     private KeyValueStore<String, TrustRegistryEntry> pending;
     private CenterOutputs outputs;
     private ProcessorContext<Object, Object> context;
+    private ProvisioningApproval provisioning;
 
     EnrollmentProcessor(CenterServices services, Serializer<HostEnrollmentRequested> serializer) {
         this.services = services;
@@ -56,6 +59,7 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
         this.enrollments = context.getStateStore(CenterTopology.ENROLLMENTS_STORE);
         this.pending = context.getStateStore(CenterTopology.PENDING_ENROLLMENTS_STORE);
         this.outputs = new CenterOutputs(context, CenterTopology.ENROLLMENT_SINKS, services.clock(), services.metrics());
+        this.provisioning = new ProvisioningApproval(services, outputs);
     }
 
     @Override
@@ -127,6 +131,11 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
             return;
         }
         if (preapproved.isEmpty()) {
+            Optional<String> vouchedBy = provisioning.vouchedFor(request, fingerprint);
+            if (vouchedBy.isPresent()) {
+                approve(enrollments, pending, outputs, services, enrollment, vouchedBy.get());
+                return;
+            }
             if (waiting != null) {
                 LOG.info("host {} enrollment at {}: still pending approval", hostId, outputs.coordinates());
                 return;

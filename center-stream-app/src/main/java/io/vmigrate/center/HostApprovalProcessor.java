@@ -48,7 +48,7 @@ final class HostApprovalProcessor implements Processor<String, byte[], Object, O
         this.enrollments = context.getStateStore(CenterTopology.ENROLLMENTS_STORE);
         this.pending = context.getStateStore(CenterTopology.PENDING_ENROLLMENTS_STORE);
         this.outputs = new CenterOutputs(context, CenterTopology.ENROLLMENT_SINKS, services.clock(), services.metrics());
-        this.gate = new OperatorRequestGate(deserializer, new OperatorRequestOpener(services.access().operators(),
+        this.gate = new OperatorRequestGate(deserializer, new OperatorRequestOpener(GrantedOperators.of(context, services),
                 services.clock(), services.settings().allowedClockSkew()), outputs);
     }
 

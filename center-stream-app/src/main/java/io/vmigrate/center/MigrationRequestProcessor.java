@@ -37,7 +37,7 @@ final class MigrationRequestProcessor implements Processor<String, byte[], Objec
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.workflow = new WorkflowAdapter(context, services);
-        this.gate = new OperatorRequestGate(deserializer, new OperatorRequestOpener(services.access().operators(),
+        this.gate = new OperatorRequestGate(deserializer, new OperatorRequestOpener(GrantedOperators.of(context, services),
                 services.clock(), services.settings().allowedClockSkew()), workflow.outputs());
     }
 

@@ -61,6 +61,12 @@ final class CenterHarness implements AutoCloseable {
     /** Known to the center from its operators file: an operator and an auditor. */
     final TestOperator operator;
     final TestOperator auditor;
+    /** The provisioning CA the center's provisioning-CA file names. */
+    final io.vmigrate.trust.PrivateKeyHandle provisioningCa;
+    /** The admin key the center's admin-key file names. */
+    final io.vmigrate.trust.PrivateKeyHandle adminKey;
+    final TestInputTopic<String, io.vmigrate.schema.request.OperatorGrant> grants;
+    final TestInputTopic<String, io.vmigrate.schema.request.OperatorGrant> operatorRegistry;
     final TestInputTopic<String, SignedEnvelope> events;
     final TestInputTopic<byte[], byte[]> rawEvents;
     final TestInputTopic<String, VmRegistrationRequested> registrations;
@@ -95,6 +101,8 @@ final class CenterHarness implements AutoCloseable {
         this.centerVerifier = CryptoSuites.get(suite).verifier(vault.centerPublicKey());
         this.operator = new TestOperator(suite, "olga", OperatorRole.OPERATOR, clock);
         this.auditor = new TestOperator(suite, "audrey", OperatorRole.AUDITOR, clock);
+        this.provisioningCa = CryptoSuites.get(suite).generateSigningKey();
+        this.adminKey = CryptoSuites.get(suite).generateSigningKey();
         Path operatorsFile = dir.resolve("operators");
         OperatorsFile.write(operatorsFile, List.of(operator.known(), auditor.known()));
         Map<String, String> allowed = new LinkedHashMap<>();
@@ -105,7 +113,10 @@ final class CenterHarness implements AutoCloseable {
         }
         Path allowList = dir.resolve("allow-list");
         HostAllowList.write(allowList, allowed);
-        CenterConfig config = new CenterConfig(Map.of(
+        Path provisioningCas = dir.resolve("provisioning-cas");
+        io.vmigrate.schema.keys.TrustAnchors.write(provisioningCas, "provisioning CAs", List.of(
+                new io.vmigrate.schema.keys.TrustAnchors.Anchor("test-ca", provisioningCa.publicKey())));
+        Map<String, String> settings = new LinkedHashMap<>(Map.of(
                 CenterConfig.OPERATORS_FILE, operatorsFile.toString(),
                 CenterConfig.HOSTS_ALLOWLIST_FILE, allowList.toString(),
                 CenterConfig.BOOTSTRAP_SERVERS, "unused:9092",
@@ -117,6 +128,12 @@ final class CenterHarness implements AutoCloseable {
                 CenterConfig.PUNCTUATION_INTERVAL_MS, "1000",
                 // The test driver puts every record on partition 0.
                 CenterConfig.TOPIC_PARTITIONS, "1"));
+        settings.put(CenterConfig.HOSTS_PROVISIONING_CA_FILE, provisioningCas.toString());
+        Path adminKeys = dir.resolve("admin-keys");
+        io.vmigrate.schema.keys.TrustAnchors.write(adminKeys, "admin keys", List.of(
+                new io.vmigrate.schema.keys.TrustAnchors.Anchor("test-admin", adminKey.publicKey())));
+        settings.put(CenterConfig.ADMIN_KEY_FILE, adminKeys.toString());
+        CenterConfig config = new CenterConfig(settings);
         Properties properties = CenterApp.streamsProperties(config);
         properties.putAll(overrides);
         this.driver = new TopologyTestDriver(CenterTopology.build(config, vault, topics, clock), properties, START);
@@ -124,6 +141,8 @@ final class CenterHarness implements AutoCloseable {
         this.rawRequests = driver.createInputTopic(Topics.MIGRATION_REQUESTS, new org.apache.kafka.common.serialization.StringSerializer(),
                 new ByteArraySerializer(), START, Duration.ZERO);
         this.approvals = input(topics.hostApprovals());
+        this.grants = input(topics.operatorGrants());
+        this.operatorRegistry = input(topics.operatorRegistry());
         this.events = input(topics.hostEvents());
         this.rawEvents = driver.createInputTopic(Topics.HOST_EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
         this.registrations = input(topics.vmRegistrations());

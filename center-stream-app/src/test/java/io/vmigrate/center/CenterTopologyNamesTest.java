@@ -49,11 +49,12 @@ class CenterTopologyNamesTest {
                     "host-reply-processor", workflowStores,
                     "registration-processor", workflowStores,
                     "enrollment-processor", enrollmentStores,
-                    "host-approval-processor", enrollmentStores));
-            assertThat(description.globalStores()).singleElement().satisfies(global -> {
-                assertThat(global.processor().name()).isEqualTo("trust-registry-updater");
-                assertThat(global.processor().stores()).containsExactly("trust-registry");
-            });
+                    "host-approval-processor", enrollmentStores,
+                    "operator-grant-processor", new TreeSet<String>()));
+            // The global operator-registry store is read by every request gate and the grant processor.
+            assertThat(description.globalStores()).extracting(global -> global.processor().name() + ":"
+                    + global.processor().stores()).containsExactlyInAnyOrder("trust-registry-updater:[trust-registry]",
+                            "operator-registry-updater:[operator-registry]");
         }
     }
 }

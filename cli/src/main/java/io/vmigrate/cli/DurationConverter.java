@@ -26,12 +26,14 @@ final class DurationConverter implements ITypeConverter<Duration> {
                     return Duration.ofMinutes(amount);
                 case 'h':
                     return Duration.ofHours(amount);
+                case 'd':
+                    return Duration.ofDays(amount);
                 default:
                     break;
             }
         } catch (RuntimeException e) {
-            throw new TypeConversionException("not a duration: '" + value + "' (use e.g. 30s, 5m, PT2M)");
+            throw new TypeConversionException("not a duration: '" + value + "' (use e.g. 30s, 5m, 7d, PT2M)");
         }
-        throw new TypeConversionException("not a duration: '" + value + "' (use e.g. 30s, 5m, PT2M)");
+        throw new TypeConversionException("not a duration: '" + value + "' (use e.g. 30s, 5m, 7d, PT2M)");
     }
 }

@@ -14,9 +14,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Operator identities: {@code operator init} makes a key and prints the line the center's operators file needs. */
+/**
+ * Operator identities: {@code operator init} makes a key and prints the line the center's operators file needs;
+ * {@code operator grant} and {@code operator revoke} register or withdraw one by an entry the admin key signs.
+ */
 @Command(name = "operator", mixinStandardHelpOptions = true, description = "Manage operator keys.",
-        subcommands = OperatorCommand.Init.class)
+        subcommands = {OperatorCommand.Init.class, OperatorGrantCommands.Grant.class, OperatorGrantCommands.Revoke.class})
 final class OperatorCommand implements Runnable {
 
     @Spec

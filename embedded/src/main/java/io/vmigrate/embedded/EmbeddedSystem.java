@@ -15,6 +15,11 @@ import io.vmigrate.embedded.security.BusPrincipal;
 import io.vmigrate.embedded.security.BusUsers;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.topic.TopicProvisioner;
+import io.vmigrate.schema.registry.ProvisioningStatementFile;
+import io.vmigrate.schema.registry.ProvisioningStatements;
+import io.vmigrate.trust.Signer;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import io.vmigrate.schema.topic.Topics;
 import io.vmigrate.trust.Suite;
 import java.io.IOException;
@@ -30,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
@@ -105,7 +111,15 @@ public final class EmbeddedSystem implements AutoCloseable {
             for (HostNode host : hosts.values()) {
                 sampleVmIds.addAll(SampleVms.seed(host, ++hostNumber, settings.vmsPerHost, hypervisorRoot));
                 host.startSecureZone();
-                allowList.put(host.hostId(), host.secureZoneFingerprint());
+                if (settings.provisionedHostIds.contains(host.hostId())) {
+                    // Vouched for by the provisioning CA instead of the allow-list: its agent presents the statement.
+                    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+                    ProvisioningStatementFile.write(provisioningStatementFile(dataDir, host.hostId()),
+                            ProvisioningStatements.issue(settings.provisioningCa, host.hostId(), host.secureZoneFingerprint(),
+                                    now, now.plus(Duration.ofDays(1))));
+                } else {
+                    allowList.put(host.hostId(), host.secureZoneFingerprint());
+                }
             }
             HostAllowList.write(hostsAllowListFile(dataDir), allowList);
             startCenter();
@@ -341,7 +355,12 @@ public final class EmbeddedSystem implements AutoCloseable {
     private HostNode newHost(String hostId, Path dataDir, Path hypervisorRoot, SystemSecrets secrets) throws IOException {
         return HostNode.create(hostId, dataDir.resolve("hosts").resolve(hostId), hypervisorRoot,
                 clientProperties(BusAcls.hostPrincipal(hostId)), settings.suite, settings.replicationFactor,
-                centerPublicKeyFile(dataDir), secrets);
+                centerPublicKeyFile(dataDir), secrets, settings.provisionedHostIds.contains(hostId)
+                        ? Optional.of(provisioningStatementFile(dataDir, hostId)) : Optional.empty());
+    }
+
+    private static Path provisioningStatementFile(Path dataDir, String hostId) {
+        return dataDir.resolve("hosts").resolve(hostId).resolve("provisioning-statement");
     }
 
     /** Settings of an embedded system. */
@@ -359,8 +378,21 @@ public final class EmbeddedSystem implements AutoCloseable {
         private Duration readyTimeout = Duration.ofMinutes(2);
         private int centerHttpPort;
         private final Map<String, Object> centerOverrides = new HashMap<>();
+        private Signer provisioningCa;
+        private java.util.Set<String> provisionedHostIds = java.util.Set.of();
 
         private Builder() {}
+
+        /**
+         * Leaves these hosts off the allow-list: each is given a statement of {@code ca} for its secure zone's
+         * key, which its agent presents at enrollment. The center must trust {@code ca}
+         * ({@link CenterConfig#HOSTS_PROVISIONING_CA_FILE}, see {@link #centerSetting}), or they stay pending.
+         */
+        public Builder provisionedHosts(Signer ca, java.util.Set<String> hostIds) {
+            this.provisioningCa = Objects.requireNonNull(ca);
+            this.provisionedHostIds = java.util.Set.copyOf(hostIds);
+            return this;
+        }
 
         public Builder dataDir(Path dir) {
             this.dataDir = Objects.requireNonNull(dir);

@@ -44,10 +44,12 @@ public final class HostNode implements AutoCloseable {
 
     /**
      * A host of the embedded system: secure zone and agent settings under {@code hostDir}, passwords from
-     * {@code secrets}, Kafka client settings (bootstrap servers and the host's own login) from {@code kafkaClient}.
+     * {@code secrets}, Kafka client settings (bootstrap servers and the host's own login) from {@code kafkaClient};
+     * its agent presents the {@code provisioningStatement} file at enrollment, if one is given (written before it starts).
      */
     static HostNode create(String hostId, Path hostDir, Path hypervisorRoot, Map<String, Object> kafkaClient, Suite suiteOf,
-            short replicationFactor, Path centerPublicKeyFile, SystemSecrets secrets) throws IOException {
+            short replicationFactor, Path centerPublicKeyFile, SystemSecrets secrets, java.util.Optional<Path> provisioningStatement)
+            throws IOException {
         Files.createDirectories(hostDir);
         String suite = suiteOf.name().toLowerCase(java.util.Locale.ROOT);
         Path socket = hostDir.resolve("secure-zone.sock");
@@ -73,6 +75,7 @@ public final class HostNode implements AutoCloseable {
         agent.put(HostAgentConfig.COMMAND_TOPIC_REPLICATION_FACTOR, String.valueOf(replicationFactor));
         agent.put(HostAgentConfig.METRICS_HOST, "localhost");
         agent.put(HostAgentConfig.METRICS_PORT, "0");
+        provisioningStatement.ifPresent(file -> agent.put(HostAgentConfig.PROVISIONING_STATEMENT_FILE, file.toString()));
 
         return new HostNode(hostId, zone, agent);
     }

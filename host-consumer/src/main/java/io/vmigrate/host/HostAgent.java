@@ -29,6 +29,7 @@ import io.vmigrate.trust.SealedKeyStoreException;
 import io.vmigrate.trust.Signer;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -93,6 +94,20 @@ public final class HostAgent implements AutoCloseable {
     private final AtomicBoolean registrationRequested = new AtomicBoolean();
     private Thread loop;
     private volatile MetricsHttpServer metricsServer;
+
+    private static java.util.Optional<io.vmigrate.schema.registry.ProvisioningStatement> provisioningStatement(
+            HostAgentConfig config) {
+        if (config.provisioningStatementFile().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Path file = config.provisioningStatementFile().get();
+        try {
+            return java.util.Optional.of(io.vmigrate.schema.registry.ProvisioningStatementFile.read(file));
+        } catch (IOException e) {
+            throw new org.apache.kafka.common.config.ConfigException(HostAgentConfig.PROVISIONING_STATEMENT_FILE,
+                    file.toString(), e.getMessage());
+        }
+    }
 
     /**
      * @param secureZones given the agent key's signer, this host's secure zone (reconnecting after it
@@ -174,7 +189,7 @@ public final class HostAgent implements AutoCloseable {
 
         enrollment = new HostEnrollment(hostId, PublicKeyRecords.toRecord(agentKey.publicKey()),
                 List.of(PublicKeyRecords.toRecord(centerKey)), secureZone, hypervisor, registrations, config.stateDir(),
-                outputs, clock);
+                outputs, clock).presenting(provisioningStatement(config));
         identity = enrollWithRetry(enrollment);
 
         handler = new CommandHandler(hostId, config.topics(), secureZone, new TimedHypervisor(hypervisor, metrics),

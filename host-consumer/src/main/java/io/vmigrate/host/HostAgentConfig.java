@@ -33,6 +33,7 @@ public final class HostAgentConfig extends AbstractConfig {
     public static final String HYPERVISOR_BACKEND = "vmigrate.hypervisor.backend";
     public static final String HYPERVISOR_ROOT = "vmigrate.hypervisor.root";
     public static final String CENTER_PUBLIC_KEY_FILE = "vmigrate.center.public.key.file";
+    public static final String PROVISIONING_STATEMENT_FILE = "vmigrate.host.provisioning.statement.file";
     public static final String RETRY_BACKOFF_MS = "vmigrate.retry.backoff.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "vmigrate.retry.backoff.max.ms";
     public static final String STARTUP_TIMEOUT_MS = "vmigrate.startup.timeout.ms";
@@ -67,6 +68,10 @@ public final class HostAgentConfig extends AbstractConfig {
                     Importance.HIGH, "Root directory of the file hypervisor, shared by all hosts (one folder per host).")
             .define(CENTER_PUBLIC_KEY_FILE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
                     Importance.HIGH, "The center public key file the center vault exported; pinned in the secure zone.")
+            .define(PROVISIONING_STATEMENT_FILE, Type.STRING, "", Importance.MEDIUM,
+                    "Provisioning CA's statement for this host and its secure zone's signing key ('vmigrate "
+                            + "provisioning-ca issue' writes it), presented at enrollment: a center that trusts the CA "
+                            + "approves the host at once. Empty: none; the host waits for an operator's approval.")
             .define(RETRY_BACKOFF_MS, Type.LONG, 100L, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "First wait before handling a record again after a transient failure (secure zone, disk, Kafka).")
             .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
@@ -167,6 +172,12 @@ public final class HostAgentConfig extends AbstractConfig {
 
     public Path centerPublicKeyFile() {
         return Path.of(getString(CENTER_PUBLIC_KEY_FILE));
+    }
+
+    /** The provisioning statement to present at enrollment, if one is configured. */
+    public java.util.Optional<Path> provisioningStatementFile() {
+        String path = getString(PROVISIONING_STATEMENT_FILE);
+        return path.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(Path.of(path));
     }
 
     public Duration retryBackoff() {

@@ -1,17 +1,13 @@
 package io.vmigrate.cli.operator;
 
 import io.vmigrate.schema.operator.OperatorRequestSealer;
-import io.vmigrate.trust.CryptoSuites;
-import io.vmigrate.trust.PrivateKeyHandle;
 import io.vmigrate.trust.PublicKeyHandle;
 import io.vmigrate.trust.SealedKeyStore;
 import io.vmigrate.trust.SealedKeyStoreException;
 import io.vmigrate.trust.Suite;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
 
 /**
  * An operator's signing key in its own password-sealed key store (BCFKS, see {@link SealedKeyStore}):
@@ -24,33 +20,20 @@ public final class OperatorKey {
     /** A request is valid this long after it is signed: enough to reach the center, too short to hoard. */
     static final Duration REQUEST_LIFETIME = Duration.ofMinutes(5);
 
-    private final PrivateKeyHandle key;
+    private final SealedSigningKey key;
 
-    private OperatorKey(PrivateKeyHandle key) {
+    private OperatorKey(SealedSigningKey key) {
         this.key = key;
     }
 
     /** Creates the store with a new key; refuses to replace an existing one. */
     public static OperatorKey create(Path store, char[] password, Suite suite) throws SealedKeyStoreException {
-        if (Files.exists(store)) {
-            throw new IllegalArgumentException(store + " already exists; an operator key is never replaced in place");
-        }
-        try (SealedKeyStore sealed = SealedKeyStore.openOrCreate(store, password)) {
-            PrivateKeyHandle key = CryptoSuites.get(suite).generateSigningKey();
-            sealed.put(ALIAS, key);
-            return new OperatorKey(key);
-        }
+        return new OperatorKey(SealedSigningKey.create(store, password, suite, ALIAS));
     }
 
     /** Opens the key of an existing store. */
     public static OperatorKey open(Path store, char[] password) throws SealedKeyStoreException {
-        if (!Files.exists(store)) {
-            throw new IllegalArgumentException("no operator key at " + store + "; create one with 'vmigrate operator init'");
-        }
-        try (SealedKeyStore sealed = SealedKeyStore.openOrCreate(store, password)) {
-            Optional<PrivateKeyHandle> key = sealed.get(ALIAS);
-            return new OperatorKey(key.orElseThrow(() -> new IllegalArgumentException(store + " holds no operator key")));
-        }
+        return new OperatorKey(SealedSigningKey.open(store, password, ALIAS, "vmigrate operator init"));
     }
 
     public PublicKeyHandle publicKey() {
@@ -58,6 +41,6 @@ public final class OperatorKey {
     }
 
     public OperatorRequestSealer sealer(Clock clock) {
-        return new OperatorRequestSealer(CryptoSuites.get(key.suite()).signer(key), clock, REQUEST_LIFETIME);
+        return new OperatorRequestSealer(key.signer(), clock, REQUEST_LIFETIME);
     }
 }

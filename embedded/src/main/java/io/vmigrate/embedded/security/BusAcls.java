@@ -79,11 +79,15 @@ public final class BusAcls {
         return g.principal();
     }
 
-    /** The operator: sends migration requests and host approvals or retirements, reads everything the CLI shows. */
+    /**
+     * The operator: sends migration requests, host approvals or retirements and admin-signed operator grants
+     * (the admin key's signature, not the login, is what the center checks), reads everything the CLI shows.
+     */
     public BusPrincipal operator() {
         Grants g = readsLikeTheCli(OPERATOR);
         g.topic(topics.migrationRequests().name(), PatternType.LITERAL, AclOperation.WRITE);
         g.topic(topics.hostApprovals().name(), PatternType.LITERAL, AclOperation.WRITE);
+        g.topic(topics.operatorGrants().name(), PatternType.LITERAL, AclOperation.WRITE);
         return g.principal();
     }
 

@@ -40,7 +40,7 @@ class BusAclsTest {
     @Test
     void onlyTheCenterWritesWhatEveryoneTrusts() {
         for (String trusted : List.of(Topics.TRUST_REGISTRY, Topics.MIGRATION_AUDIT, Topics.VM_INVENTORY,
-                Topics.MIGRATION_REJECTIONS, "host.h1.commands", "vmigrate-center-migrations-changelog")) {
+                Topics.MIGRATION_REJECTIONS, Topics.OPERATOR_REGISTRY, "host.h1.commands", "vmigrate-center-migrations-changelog")) {
             assertThat(allows(center, AclOperation.WRITE, trusted)).as("center writes %s", trusted).isTrue();
             for (BusPrincipal other : List.of(h1, operator, auditor)) {
                 assertThat(allows(other, AclOperation.WRITE, trusted)).as("%s writes %s", other.name(), trusted).isFalse();
@@ -51,7 +51,8 @@ class BusAclsTest {
     @Test
     void anOperatorWritesOnlyRequestsAndAnAuditorNothing() {
         assertThat(operator.acls()).filteredOn(b -> b.entry().operation() == AclOperation.WRITE)
-                .extracting(b -> b.pattern().name()).containsExactly(Topics.MIGRATION_REQUESTS, topics.hostApprovals().name());
+                .extracting(b -> b.pattern().name()).containsExactly(Topics.MIGRATION_REQUESTS, topics.hostApprovals().name(),
+                        topics.operatorGrants().name());
         assertThat(auditor.acls()).extracting(b -> b.entry().operation()).containsOnly(AclOperation.READ);
         for (var topic : topics.sharedTopics()) {
             assertThat(allows(auditor, AclOperation.READ, topic.name())).isTrue();

@@ -21,6 +21,8 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import io.vmigrate.schema.registry.ProvisioningStatement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +48,7 @@ public final class HostEnrollment {
     private final Path stateDir;
     private final EnrollmentSink sink;
     private final Clock clock;
+    private Optional<ProvisioningStatement> provisioningStatement = Optional.empty();
 
     public HostEnrollment(String hostId, PublicKeyRecord agentKey, List<PublicKeyRecord> centerKeys,
             SecureZonePort secureZone, HypervisorPort hypervisor, DurableIdSet registrations, Path stateDir,
@@ -59,6 +62,12 @@ public final class HostEnrollment {
         this.stateDir = Objects.requireNonNull(stateDir, "stateDir");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Presents a provisioning CA's statement with the enrollment request, so a center that trusts the CA approves at once. */
+    public HostEnrollment presenting(Optional<ProvisioningStatement> statement) {
+        this.provisioningStatement = Objects.requireNonNull(statement, "statement");
+        return this;
     }
 
     /**
@@ -98,9 +107,11 @@ public final class HostEnrollment {
     }
 
     private void requestEnrollmentOnce(SecureZoneIdentity identity) throws IOException {
-        // The marker names the keys enrolled: a secure zone with new keys (e.g. rebuilt) enrolls again.
+        // The marker names the keys enrolled: a secure zone with new keys (e.g. rebuilt) enrolls again;
+        // so does a host given a (new) provisioning statement while it waits for approval.
         String enrolledKeys = identity.getSigningKey().getKeyId() + " " + identity.getEncapsulationKey().getKeyId()
-                + " " + agentKey.getKeyId() + "\n";
+                + " " + agentKey.getKeyId() + provisioningStatement.map(s -> " provisioned-by " + s.getCaKeyId() + " "
+                        + s.getIssuedAt().toEpochMilli()).orElse("") + "\n";
         Path marker = stateDir.resolve(ENROLLMENT_MARKER);
         if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(enrolledKeys)) {
             LOG.info("host {} already asked to be enrolled with these keys", hostId);
@@ -113,9 +124,11 @@ public final class HostEnrollment {
                 .setAgentKey(agentKey)
                 .setRequestedAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setProof(identity.getEnrollmentProof())
+                .setProvisioningStatement(provisioningStatement.orElse(null))
                 .build());
         AtomicFiles.write(marker, enrolledKeys.getBytes(StandardCharsets.UTF_8));
-        LOG.info("host {} asked to be enrolled: secure-zone signing key {}", hostId, identity.getSigningKey().getKeyId());
+        LOG.info("host {} asked to be enrolled: secure-zone signing key {}{}", hostId, identity.getSigningKey().getKeyId(),
+                provisioningStatement.map(s -> ", presenting a statement of provisioning CA " + s.getCaKeyId()).orElse(""));
     }
 
     /**

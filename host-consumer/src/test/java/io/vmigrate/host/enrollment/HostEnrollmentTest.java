@@ -101,4 +101,29 @@ class HostEnrollmentTest {
             assertThatThrownBy(enrollment::enroll).isInstanceOf(AgentFatalException.class);
         }
     }
+
+    @Test
+    void aProvisioningStatementFromItsFileTravelsWithTheEnrollmentAndANewOneEnrollsAgain() throws Exception {
+        CommandFeed center = new CommandFeed(CryptoSuites.get(Suite.INTL));
+        try (TestHost host = new TestHost("h1", center.crypto(), dir.resolve("hv"), dir.resolve("h1"), center.publicKey())) {
+            Path agentState = dir.resolve("h1/agent");
+            RecordingSink pendingSink = new RecordingSink();
+            enrollment(host, center, pendingSink, agentState).enroll();
+            String fingerprint = pendingSink.enrollments.get(0).getSecureZoneSigningKey().getKeyId();
+            assertThat(pendingSink.enrollments.get(0).getProvisioningStatement()).isNull();
+
+            var ca = CryptoSuites.get(Suite.INTL).generateSigningKey();
+            java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            var issued = io.vmigrate.schema.registry.ProvisioningStatements.issue(CryptoSuites.get(Suite.INTL).signer(ca),
+                    "h1", fingerprint, now, now.plus(java.time.Duration.ofDays(30)));
+            Path file = dir.resolve("h1.provisioning");
+            io.vmigrate.schema.registry.ProvisioningStatementFile.write(file, issued);
+            RecordingSink provisionedSink = new RecordingSink();
+            enrollment(host, center, provisionedSink, agentState)
+                    .presenting(java.util.Optional.of(io.vmigrate.schema.registry.ProvisioningStatementFile.read(file))).enroll();
+
+            assertThat(provisionedSink.enrollments).singleElement()
+                    .satisfies(request -> assertThat(request.getProvisioningStatement()).isEqualTo(issued));
+        }
+    }
 }

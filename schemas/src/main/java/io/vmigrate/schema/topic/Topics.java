@@ -8,6 +8,7 @@ import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.request.MigrationRejected;
+import io.vmigrate.schema.request.OperatorGrant;
 import io.vmigrate.schema.request.OperatorRequest;
 import io.vmigrate.schema.serde.SerdeFactory;
 import io.vmigrate.schema.serde.WireFormat;
@@ -37,6 +38,8 @@ public final class Topics {
     public static final String HOST_ENROLLMENTS = "host.enrollments";
     public static final String VM_REGISTRATIONS = "vm.registrations";
     public static final String HOST_APPROVALS = "host.approvals";
+    public static final String OPERATOR_GRANTS = "operator.grants";
+    public static final String OPERATOR_REGISTRY = "operator.registry";
 
     private static final String HOST_COMMANDS_PREFIX = "host.";
     private static final String HOST_COMMANDS_SUFFIX = ".commands";
@@ -60,6 +63,8 @@ public final class Topics {
     private final Topic<String, HostEnrollmentRequested> hostEnrollments;
     private final Topic<String, VmRegistrationRequested> vmRegistrations;
     private final Topic<String, OperatorRequest> hostApprovals;
+    private final Topic<String, OperatorGrant> operatorGrants;
+    private final Topic<String, OperatorGrant> operatorRegistry;
 
     public Topics(SerdeFactory serdes) {
         this.serdes = serdes;
@@ -76,6 +81,9 @@ public final class Topics {
         this.vmRegistrations = new Topic<>(VM_REGISTRATIONS, keys, serdes.serde(VmRegistrationRequested.class), Map.of());
         // Approvals and retirements are evidence of who trusted which host: kept like the audit.
         this.hostApprovals = new Topic<>(HOST_APPROVALS, keys, serdes.serde(OperatorRequest.class), RETAINED);
+        // Admin-signed grants as published (evidence, kept), and the ones the center verified (compacted by key).
+        this.operatorGrants = new Topic<>(OPERATOR_GRANTS, keys, serdes.serde(OperatorGrant.class), RETAINED);
+        this.operatorRegistry = new Topic<>(OPERATOR_REGISTRY, keys, serdes.serde(OperatorGrant.class), COMPACTED);
     }
 
     /** Topics with the default wire format. */
@@ -135,6 +143,16 @@ public final class Topics {
         return hostApprovals;
     }
 
+    /** Admin-signed operator grants and revocations, as anyone publishes them (key: operator key id). */
+    public Topic<String, OperatorGrant> operatorGrants() {
+        return operatorGrants;
+    }
+
+    /** The grants the center verified, newest per operator key; written by the center only, read into a global store. */
+    public Topic<String, OperatorGrant> operatorRegistry() {
+        return operatorRegistry;
+    }
+
     /** The command topic of one host: {@code host.<hostId>.commands}, signed envelopes keyed by VM id. */
     public Topic<String, SignedEnvelope> hostCommands(String hostId) {
         return new Topic<>(hostCommandsTopicName(hostId), keys, serdes.serde(SignedEnvelope.class), Map.of());
@@ -153,6 +171,7 @@ public final class Topics {
     /** The shared topics (not the per-host command topics), e.g. to create them at start. */
     public List<Topic<?, ?>> sharedTopics() {
         return List.of(migrationRequests, migrationRejections, hostEvents, migrationAudit, trustRegistry,
-                vmInventory, securityAlerts, deadLetter, hostEnrollments, vmRegistrations, hostApprovals);
+                vmInventory, securityAlerts, deadLetter, hostEnrollments, vmRegistrations, hostApprovals, operatorGrants,
+                operatorRegistry);
     }
 }
