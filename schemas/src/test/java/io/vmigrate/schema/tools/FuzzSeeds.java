@@ -1,0 +1,94 @@
+package io.vmigrate.schema.tools;
+
+import io.vmigrate.schema.common.MessageType;
+import io.vmigrate.schema.envelope.Addressing;
+import io.vmigrate.schema.envelope.EnvelopeSealer;
+import io.vmigrate.schema.envelope.MessageCatalogue;
+import io.vmigrate.schema.envelope.SignedEnvelope;
+import io.vmigrate.schema.fuzz.FuzzInputs;
+import io.vmigrate.schema.keys.PublicKeyRecords;
+import io.vmigrate.schema.serde.ProtocolSchemas;
+import io.vmigrate.schema.serde.SingleObjectCodec;
+import io.vmigrate.schema.testing.SchemaSamples;
+import io.vmigrate.trust.CryptoSuite;
+import io.vmigrate.trust.CryptoSuites;
+import io.vmigrate.trust.PrivateKeyHandle;
+import io.vmigrate.trust.Suite;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Writes the schemas module's fuzz inputs under {@code schemas/src/test/resources}: a sample of every
+ * released schema version for the codec, and for the opener one real envelope of every message type in
+ * every suite, signed by a fresh key whose public half is written to {@code signers/} and whose private
+ * half is destroyed here. Re-running replaces the signers, so commit the whole set together. Run from the
+ * worktree root with the test classpath (see docs/FUZZING.md).
+ */
+public final class FuzzSeeds {
+
+    private FuzzSeeds() {}
+
+    public static void main(String[] args) throws IOException {
+        Path root = Path.of(args.length > 0 ? args[0] : "schemas/src/test/resources");
+        writeCodecSamples(root.resolve("io/vmigrate/schema/fuzz/SingleObjectCodecFuzzTestInputs/everyCodecDecodesOrRefuses"));
+        writeRealEnvelopes(root);
+    }
+
+    private static void writeCodecSamples(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, Integer> versions = new HashMap<>();
+        for (Schema schema : ProtocolSchemas.releasedSchemas()) {
+            int version = versions.merge(schema.getFullName(), 1, Integer::sum);
+            Files.write(dir.resolve(schema.getName() + "-v" + version), SchemaSamples.singleObject(schema));
+        }
+    }
+
+    private static void writeRealEnvelopes(Path root) throws IOException {
+        Path signers = Files.createDirectories(root.resolve(FuzzInputs.SIGNERS));
+        Path envelopes = Files.createDirectories(root.resolve(FuzzInputs.REAL_ENVELOPES));
+        SingleObjectCodec<SignedEnvelope> codec = SingleObjectCodec.of(SignedEnvelope.class);
+        for (Suite suite : Suite.values()) {
+            CryptoSuite crypto = CryptoSuites.get(suite);
+            PrivateKeyHandle key = crypto.generateSigningKey();
+            try {
+                Files.write(signers.resolve(suite.name()), PublicKeyRecords.toRecord(key.publicKey()).toByteBuffer().array());
+                EnvelopeSealer sealer = new EnvelopeSealer(crypto.signer(key), Clock.fixed(FuzzInputs.NOW, ZoneOffset.UTC),
+                        Duration.ofMinutes(1));
+                for (MessageType type : MessageType.values()) {
+                    SignedEnvelope envelope = sealer.seal("fuzz-" + type.name().toLowerCase() + "-" + suite.name().toLowerCase(),
+                            Addressing.of(FuzzInputs.MIGRATION, FuzzInputs.VM, FuzzInputs.HOST, 1), body(type),
+                            FuzzInputs.ISSUED_AT, FuzzInputs.EXPIRES_AT);
+                    Files.write(envelopes.resolve(FuzzInputs.REAL_PREFIX + type.name() + "-" + suite.name()),
+                            codec.encode(envelope));
+                }
+            } finally {
+                key.destroy();
+            }
+        }
+    }
+
+    /** A sample body of the type's record, naming the envelope's migration and VM. */
+    private static SpecificRecord body(MessageType type) {
+        Class<? extends SpecificRecord> bodyClass = MessageCatalogue.entry(type).bodyClass();
+        SpecificRecord body = SingleObjectCodec.of(bodyClass)
+                .decode(SchemaSamples.singleObject(ProtocolSchemas.currentSchema(bodyClass)));
+        setIfPresent(body, "migrationId", FuzzInputs.MIGRATION);
+        setIfPresent(body, "vmId", FuzzInputs.VM);
+        return body;
+    }
+
+    private static void setIfPresent(SpecificRecord record, String field, Object value) {
+        Schema.Field f = record.getSchema().getField(field);
+        if (f != null) {
+            record.put(f.pos(), value);
+        }
+    }
+}
