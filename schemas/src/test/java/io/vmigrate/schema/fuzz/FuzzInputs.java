@@ -1,5 +1,6 @@
 package io.vmigrate.schema.fuzz;
 
+import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.PublicKeyRecord;
 import io.vmigrate.schema.envelope.EnvelopeOpener;
 import io.vmigrate.schema.keys.PublicKeyRecords;
@@ -10,11 +11,7 @@ import io.vmigrate.trust.Verifier;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,8 +21,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The committed real inputs the fuzz targets start from and judge by, shared with the other modules'
@@ -72,32 +69,26 @@ public final class FuzzInputs {
                 Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofSeconds(5));
     }
 
-    /** The committed real envelopes, encoded, by file name. */
+    /** The committed real envelopes, encoded, by file name: one per message type and suite. */
     public static Map<String, byte[]> realEnvelopes() {
-        try (Stream<Path> files = Files.list(directory(REAL_ENVELOPES))) {
-            return files.filter(file -> file.getFileName().toString().startsWith(REAL_PREFIX))
-                    .collect(Collectors.toMap(file -> file.getFileName().toString(), FuzzInputs::read));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Map<String, byte[]> real = new TreeMap<>();
+        for (Suite suite : Suite.values()) {
+            for (MessageType type : MessageType.values()) {
+                String name = realEnvelopeName(type, suite);
+                real.put(name, resource(REAL_ENVELOPES + name));
+            }
         }
+        return real;
+    }
+
+    public static String realEnvelopeName(MessageType type, Suite suite) {
+        return REAL_PREFIX + type.name() + "-" + suite.name();
     }
 
     /** The real envelopes as a set of byte strings. */
     public static Set<ByteBuffer> realEnvelopeSet() {
         return realEnvelopes().values().stream().map(bytes -> ByteBuffer.wrap(Arrays.copyOf(bytes, bytes.length)))
                 .collect(Collectors.toUnmodifiableSet());
-    }
-
-    private static Path directory(String resource) {
-        URL url = FuzzInputs.class.getClassLoader().getResource(resource);
-        if (url == null) {
-            throw new IllegalStateException("missing test resource " + resource);
-        }
-        try {
-            return Path.of(url.toURI());
-        } catch (URISyntaxException | RuntimeException e) {
-            throw new IllegalStateException("test resource " + resource + " is not a directory: " + url, e);
-        }
     }
 
     private static byte[] resource(String name) {
@@ -111,11 +102,4 @@ public final class FuzzInputs {
         }
     }
 
-    private static byte[] read(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -7,12 +7,16 @@ import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.fuzz.FuzzInputs;
 import io.vmigrate.schema.keys.PublicKeyRecords;
+import io.vmigrate.schema.registry.HostEnrollment;
+import io.vmigrate.schema.registry.TrustRegistryEntries;
+import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.serde.ProtocolSchemas;
 import io.vmigrate.schema.serde.SingleObjectCodec;
 import io.vmigrate.schema.testing.SchemaSamples;
 import io.vmigrate.trust.CryptoSuite;
 import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.PrivateKeyHandle;
+import io.vmigrate.trust.Signer;
 import io.vmigrate.trust.Suite;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,17 +33,22 @@ import org.apache.avro.specific.SpecificRecord;
  * Writes the schemas module's fuzz inputs under {@code schemas/src/test/resources}: a sample of every
  * released schema version for the codec, and for the opener one real envelope of every message type in
  * every suite, signed by a fresh key whose public half is written to {@code signers/} and whose private
- * half is destroyed here. Re-running replaces the signers, so commit the whole set together. Run from the
+ * half is destroyed here, plus the center's real {@code trust.registry} entries signed by the INTL one. Re-running
+ * replaces the signers, so commit the whole set together and re-run {@code ZoneFuzzSeeds}. Run from the
  * worktree root with the test classpath (see docs/FUZZING.md).
  */
 public final class FuzzSeeds {
 
+    /** The center's registry fuzz target's inputs: real entries signed by the INTL signer. */
+    static final String REAL_REGISTRY_ENTRIES = "io/vmigrate/center/RegistryRecordFuzzTestInputs/takesOnlyRealCenterEntries";
+
     private FuzzSeeds() {}
 
     public static void main(String[] args) throws IOException {
-        Path root = Path.of(args.length > 0 ? args[0] : "schemas/src/test/resources");
+        Path worktree = Path.of(args.length > 0 ? args[0] : ".");
+        Path root = worktree.resolve("schemas/src/test/resources");
         writeCodecSamples(root.resolve("io/vmigrate/schema/fuzz/SingleObjectCodecFuzzTestInputs/everyCodecDecodesOrRefuses"));
-        writeRealEnvelopes(root);
+        writeRealEnvelopes(root, worktree.resolve("center-stream-app/src/test/resources").resolve(REAL_REGISTRY_ENTRIES));
     }
 
     private static void writeCodecSamples(Path dir) throws IOException {
@@ -51,7 +60,7 @@ public final class FuzzSeeds {
         }
     }
 
-    private static void writeRealEnvelopes(Path root) throws IOException {
+    private static void writeRealEnvelopes(Path root, Path registryEntries) throws IOException {
         Path signers = Files.createDirectories(root.resolve(FuzzInputs.SIGNERS));
         Path envelopes = Files.createDirectories(root.resolve(FuzzInputs.REAL_ENVELOPES));
         SingleObjectCodec<SignedEnvelope> codec = SingleObjectCodec.of(SignedEnvelope.class);
@@ -66,13 +75,36 @@ public final class FuzzSeeds {
                     SignedEnvelope envelope = sealer.seal("fuzz-" + type.name().toLowerCase() + "-" + suite.name().toLowerCase(),
                             Addressing.of(FuzzInputs.MIGRATION, FuzzInputs.VM, FuzzInputs.HOST, 1), body(type),
                             FuzzInputs.ISSUED_AT, FuzzInputs.EXPIRES_AT);
-                    Files.write(envelopes.resolve(FuzzInputs.REAL_PREFIX + type.name() + "-" + suite.name()),
+                    Files.write(envelopes.resolve(FuzzInputs.realEnvelopeName(type, suite)),
                             codec.encode(envelope));
+                }
+                if (suite == Suite.INTL) {
+                    writeRealRegistryEntries(registryEntries, crypto, key);
                 }
             } finally {
                 key.destroy();
             }
         }
+    }
+
+    /** One entry of each kind the center writes to {@code trust.registry}, signed by {@code centerKey}. */
+    private static void writeRealRegistryEntries(Path dir, CryptoSuite crypto, PrivateKeyHandle centerKey) throws IOException {
+        Files.createDirectories(dir);
+        Signer center = crypto.signer(centerKey);
+        HostEnrollment host = HostEnrollment.newBuilder().setHostId(FuzzInputs.HOST)
+                .setSecureZoneSigningKey(PublicKeyRecords.toRecord(crypto.generateSigningKey().publicKey()))
+                .setSecureZoneEncapsulationKey(PublicKeyRecords.toRecord(crypto.generateEncapsulationKey().publicKey()))
+                .setAgentKey(PublicKeyRecords.toRecord(crypto.generateSigningKey().publicKey()))
+                .setCommandTopic("host." + FuzzInputs.HOST + ".commands").build();
+        SingleObjectCodec<TrustRegistryEntry> entries = SingleObjectCodec.of(TrustRegistryEntry.class);
+        Files.write(dir.resolve(FuzzInputs.REAL_PREFIX + "host"),
+                entries.encode(TrustRegistryEntries.host(host, FuzzInputs.ISSUED_AT, center)));
+        Files.write(dir.resolve(FuzzInputs.REAL_PREFIX + "retired-host"),
+                entries.encode(TrustRegistryEntries.retiredHost(host, FuzzInputs.NOW, center)));
+        Files.write(dir.resolve(FuzzInputs.REAL_PREFIX + "pending-host"),
+                entries.encode(TrustRegistryEntries.pendingHost(host, FuzzInputs.ISSUED_AT, center)));
+        Files.write(dir.resolve(FuzzInputs.REAL_PREFIX + "center-key"),
+                entries.encode(TrustRegistryEntries.centerKey(centerKey.publicKey(), center, FuzzInputs.ISSUED_AT)));
     }
 
     /** A sample body of the type's record, naming the envelope's migration and VM. */
