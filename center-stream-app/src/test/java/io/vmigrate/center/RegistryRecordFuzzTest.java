@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.vmigrate.schema.fuzz.FuzzInputs;
 import io.vmigrate.schema.keys.PublicKeyRecords;
+import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.topic.Topics;
 import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.Suite;
@@ -22,9 +23,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Any value on {@code trust.registry}, read as the global store and the reasserter read it: the
  * deserializer never throws (not even an Error: the global thread would die of it), the judge never
- * throws, and an entry is taken only if it is byte-identical to one the center signed (the committed
- * {@code real-*} inputs, signed by a key whose private half was discarded), even under the key the
- * entry names, which is the key an attacker would write it under.
+ * throws, and an entry is taken only if it is byte-identical to one the center signed but for its schema
+ * version's fingerprint ({@link FuzzInputs#reframedAsCurrent}; the committed {@code real-*} inputs, signed by
+ * a key whose private half was discarded), even under the key the entry names, which is the key an attacker
+ * would write it under.
  */
 class RegistryRecordFuzzTest {
 
@@ -43,7 +45,7 @@ class RegistryRecordFuzzTest {
         RegistryRecord record = VALUES.deserialize(Topics.TRUST_REGISTRY, value);
         String key = record instanceof RegistryRecord.Decoded decoded ? decoded.entry().getEntryId() : "host:" + FuzzInputs.HOST;
         CenterRegistryEntries.Verdict verdict = JUDGE.judge(key, record, null);
-        if (verdict.taken().isPresent() && !REAL_VALUES.contains(ByteBuffer.wrap(value))) {
+        if (verdict.taken().isPresent() && !REAL_VALUES.contains(ByteBuffer.wrap(FuzzInputs.reframedAsCurrent(value, TrustRegistryEntry.class)))) {
             throw new AssertionError("a registry value the center did not write was taken under " + CenterRegistryEntries.printable(key));
         }
     }
@@ -57,6 +59,15 @@ class RegistryRecordFuzzTest {
             String key = ((RegistryRecord.Decoded) record).entry().getEntryId();
             assertThat(JUDGE.judge(key, record, null).taken()).isPresent();
         }
+    }
+
+    /** The two reproducers in the inputs: another version's framing is the same entry, a padded varint is not one. */
+    @Test
+    void aRealEntryFramedAsVersion1IsTakenAndAnOverlongVarintIsNot() {
+        RegistryRecord reframed = VALUES.deserialize(Topics.TRUST_REGISTRY, resource("reframed-as-v1-host"));
+        assertThat(JUDGE.judge("host:" + FuzzInputs.HOST, reframed, null).taken()).isPresent();
+        assertThat(VALUES.deserialize(Topics.TRUST_REGISTRY, resource("overlong-varint-host")))
+                .isInstanceOf(RegistryRecord.Undecodable.class);
     }
 
     private static byte[] resource(String name) {

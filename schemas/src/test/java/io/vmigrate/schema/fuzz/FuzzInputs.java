@@ -4,6 +4,7 @@ import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.PublicKeyRecord;
 import io.vmigrate.schema.envelope.EnvelopeOpener;
 import io.vmigrate.schema.keys.PublicKeyRecords;
+import io.vmigrate.schema.serde.ProtocolSchemas;
 import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.PublicKeyHandle;
 import io.vmigrate.trust.Suite;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * The committed real inputs the fuzz targets start from and judge by, shared with the other modules'
@@ -89,6 +92,22 @@ public final class FuzzInputs {
     public static Set<ByteBuffer> realEnvelopeSet() {
         return realEnvelopes().values().stream().map(bytes -> ByteBuffer.wrap(Arrays.copyOf(bytes, bytes.length)))
                 .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * The single-object encoding {@code bytes} with its 8-byte schema fingerprint set to {@code type}'s
+     * current version. The fingerprint is framing a signature cannot cover: a real envelope or registry
+     * entry framed as an older released version of the same binary layout (v1 differs from v2 by enum
+     * names only) decodes to the same signed fields and is the same message, not a forgery. Every other
+     * byte of an input that is accepted must be a real one's (the codec refuses non-canonical encodings).
+     */
+    public static byte[] reframedAsCurrent(byte[] bytes, Class<? extends SpecificRecord> type) {
+        byte[] reframed = bytes.clone();
+        if (reframed.length >= 10) {
+            ByteBuffer.wrap(reframed, 2, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(ProtocolSchemas.fingerprint(ProtocolSchemas.currentSchema(type)));
+        }
+        return reframed;
     }
 
     private static byte[] resource(String name) {
