@@ -19,6 +19,8 @@ import io.vmigrate.trust.PrivateKeyHandle;
 import io.vmigrate.trust.Signer;
 import io.vmigrate.trust.Suite;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,7 +36,8 @@ import org.apache.avro.specific.SpecificRecord;
  * released schema version for the codec, and for the opener one real envelope of every message type in
  * every suite, signed by a fresh key whose public half is written to {@code signers/} and whose private
  * half is destroyed here, plus the center's real {@code trust.registry} entries signed by the INTL one. Re-running
- * replaces the signers, so commit the whole set together and re-run {@code ZoneFuzzSeeds}. Run from the
+ * replaces the signers (and the reproducers derived from real inputs), so commit the whole set together and
+ * re-run {@code ZoneFuzzSeeds}. Run from the
  * worktree root with the test classpath (see docs/FUZZING.md).
  */
 public final class FuzzSeeds {
@@ -48,7 +51,11 @@ public final class FuzzSeeds {
         Path worktree = Path.of(args.length > 0 ? args[0] : ".");
         Path root = worktree.resolve("schemas/src/test/resources");
         writeCodecSamples(root.resolve("io/vmigrate/schema/fuzz/SingleObjectCodecFuzzTestInputs/everyCodecDecodesOrRefuses"));
-        writeRealEnvelopes(root, worktree.resolve("center-stream-app/src/test/resources").resolve(REAL_REGISTRY_ENTRIES));
+        Path registryEntries = worktree.resolve("center-stream-app/src/test/resources").resolve(REAL_REGISTRY_ENTRIES);
+        writeRealEnvelopes(root, registryEntries);
+        writeReproducers(root.resolve(FuzzInputs.REAL_ENVELOPES), "MIGRATE_OUT-INTL", "KEY_INSTALL_REPLY-GM",
+                SignedEnvelope.class);
+        writeReproducers(registryEntries, "host", "host", TrustRegistryEntry.class);
     }
 
     private static void writeCodecSamples(Path dir) throws IOException {
@@ -105,6 +112,27 @@ public final class FuzzSeeds {
                 entries.encode(TrustRegistryEntries.pendingHost(host, FuzzInputs.ISSUED_AT, center)));
         Files.write(dir.resolve(FuzzInputs.REAL_PREFIX + "center-key"),
                 entries.encode(TrustRegistryEntries.centerKey(centerKey.publicKey(), center, FuzzInputs.ISSUED_AT)));
+    }
+
+    /**
+     * The earlier findings' reproducers, derived from the new real inputs: a real one with its first varint
+     * padded by a 0x80 continuation (refused since the codec checks canonical encoding), and a real one
+     * framed as the record's first released version (the same signed fields; accepted by design).
+     */
+    private static void writeReproducers(Path dir, String padded, String reframed, Class<? extends SpecificRecord> type)
+            throws IOException {
+        byte[] real = Files.readAllBytes(dir.resolve(FuzzInputs.REAL_PREFIX + padded));
+        byte[] overlong = new byte[real.length + 1];
+        System.arraycopy(real, 0, overlong, 0, 10);
+        overlong[10] = (byte) (real[10] | 0x80);
+        System.arraycopy(real, 11, overlong, 12, real.length - 11);
+        Files.write(dir.resolve("overlong-varint-" + padded), overlong);
+        String name = ProtocolSchemas.currentSchema(type).getFullName();
+        Schema first = ProtocolSchemas.releasedSchemas().stream().filter(schema -> schema.getFullName().equals(name))
+                .findFirst().orElseThrow();
+        byte[] other = Files.readAllBytes(dir.resolve(FuzzInputs.REAL_PREFIX + reframed));
+        ByteBuffer.wrap(other, 2, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(ProtocolSchemas.fingerprint(first));
+        Files.write(dir.resolve("reframed-as-v1-" + reframed), other);
     }
 
     /** A sample body of the type's record, naming the envelope's migration and VM. */
