@@ -1,15 +1,24 @@
 package io.vmigrate.schema.serde;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -30,8 +39,9 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
     private final SpecificData model;
     private final Schema readerSchema;
     private final BinaryMessageEncoder<T> encoder;
+    private final long readerFingerprint;
     /** One reader per writer-schema fingerprint seen; resolution from old versions is cached inside. */
-    private final Map<Long, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
+    private final Map<Long, WriterVersion<T>> readers = new ConcurrentHashMap<>();
 
     private SingleObjectCodec(Class<T> type) {
         AvroTrust.install();
@@ -39,6 +49,7 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         this.model = SpecificData.getForClass(type);
         this.readerSchema = ProtocolSchemas.currentSchema(type);
         this.encoder = new BinaryMessageEncoder<>(model, readerSchema);
+        this.readerFingerprint = ProtocolSchemas.fingerprint(readerSchema);
     }
 
     public static <T extends SpecificRecord> SingleObjectCodec<T> of(Class<T> type) {
@@ -60,7 +71,12 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         }
     }
 
-    /** Decodes, refusing an unknown schema fingerprint, a bad marker, truncation or trailing garbage. */
+    /**
+     * Decodes, refusing an unknown schema fingerprint, a bad marker, truncation, trailing garbage, and any
+     * encoding but the canonical one of its writer schema (an over-long varint, a split or sized array
+     * block, a boolean byte other than 0 or 1, malformed UTF-8). A signature covers the decoded fields,
+     * not these bytes: without this, one signed envelope would have many encodings that all open.
+     */
     public T decode(byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
         if (bytes.length < HEADER_LENGTH || bytes[0] != MARKER_0 || bytes[1] != MARKER_1) {
@@ -69,11 +85,14 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         }
         long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         try {
-            SpecificDatumReader<T> reader = readers.computeIfAbsent(fingerprint, this::readerFor);
+            WriterVersion<T> version = readers.computeIfAbsent(fingerprint, this::readerFor);
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
-            T record = reader.read(null, decoder);
+            T record = version.reader().read(null, decoder);
             if (!decoder.isEnd()) {
                 throw new IOException("trailing bytes after the datum");
+            }
+            if (!version.isCanonical(bytes, fingerprint == readerFingerprint ? record : null, this)) {
+                throw new IOException("not the canonical encoding of the datum");
             }
             return record;
         } catch (IOException | RuntimeException e) {
@@ -85,7 +104,7 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         }
     }
 
-    private SpecificDatumReader<T> readerFor(long fingerprint) {
+    private WriterVersion<T> readerFor(long fingerprint) {
         Schema writer = ProtocolSchemas.store().findByFingerprint(fingerprint);
         if (writer == null) {
             throw new UnknownSchemaException(String.format("unknown writer schema fingerprint %016x", fingerprint));
@@ -93,7 +112,52 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         if (!writer.getFullName().equals(readerSchema.getFullName())) {
             throw new UnknownSchemaException("writer schema is " + writer.getFullName() + ", expected " + readerSchema.getFullName());
         }
-        return new SpecificDatumReader<>(writer, readerSchema, model);
+        return new WriterVersion<>(writer, new SpecificDatumReader<>(writer, readerSchema, model),
+                !WriterVersion.containsMap(writer, new HashSet<>()));
+    }
+
+    /**
+     * A writer schema seen on the wire and how its data is read. Schemas with a map are not checked for
+     * canonical encoding: a map's entry order is the writer's hash order, which re-encoding need not repeat.
+     */
+    private record WriterVersion<T extends SpecificRecord>(Schema writer, SpecificDatumReader<T> reader, boolean checkable) {
+
+        /**
+         * Whether {@code bytes} are exactly what encoding their datum again gives: by this codec when the
+         * writer is the current schema ({@code current} is the decoded record), else under the writer schema.
+         */
+        boolean isCanonical(byte[] bytes, T current, SingleObjectCodec<T> codec) throws IOException {
+            if (!checkable) {
+                return true;
+            }
+            if (current != null) {
+                return Arrays.equals(bytes, codec.encode(current));
+            }
+            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
+            Object datum = new GenericDatumReader<>(writer, writer, GenericData.get()).read(null, decoder);
+            ByteArrayOutputStream again = new ByteArrayOutputStream(bytes.length);
+            again.write(bytes, 0, HEADER_LENGTH);
+            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(again, null);
+            new GenericDatumWriter<>(writer, GenericData.get()).write(datum, encoder);
+            encoder.flush();
+            return Arrays.equals(bytes, again.toByteArray());
+        }
+
+        private static boolean containsMap(Schema schema, Set<String> seen) {
+            switch (schema.getType()) {
+                case MAP:
+                    return true;
+                case ARRAY:
+                    return containsMap(schema.getElementType(), seen);
+                case UNION:
+                    return schema.getTypes().stream().anyMatch(branch -> containsMap(branch, seen));
+                case RECORD:
+                    return seen.add(schema.getFullName())
+                            && schema.getFields().stream().anyMatch(field -> containsMap(field.schema(), seen));
+                default:
+                    return false;
+            }
+        }
     }
 
     private static final class UnknownSchemaException extends RuntimeException {

@@ -40,6 +40,32 @@ class SingleObjectCodecTest {
         assertThat(codec.decode(bytes)).isEqualTo(request());
     }
 
+    /** Found triaging EnvelopeOpenerFuzzTest's first finding: a varint padded with a 0x80 continuation decoded to the same value. */
+    @Test
+    void refusesAnOverlongVarintThatWouldDecodeToTheSameRecord() {
+        var codec = SingleObjectCodec.of(MigrationRequested.class);
+        byte[] canonical = codec.encode(request());
+        byte[] overlong = new byte[canonical.length + 1];
+        System.arraycopy(canonical, 0, overlong, 0, 10);
+        overlong[10] = (byte) (canonical[10] | 0x80); // the migration id's length, continued into a zero byte
+        System.arraycopy(canonical, 11, overlong, 12, canonical.length - 11);
+
+        assertThatThrownBy(() -> codec.decode(overlong)).isInstanceOf(SingleObjectCodec.CodecException.class)
+                .hasMessageContaining("not the canonical encoding");
+    }
+
+    @Test
+    void refusesABooleanByteOtherThanZeroOrOne() {
+        var codec = SingleObjectCodec.of(io.vmigrate.schema.securezone.SessionChallenge.class);
+        byte[] canonical = codec.encode(io.vmigrate.schema.securezone.SessionChallenge.newBuilder()
+                .setChallenge(ByteBuffer.wrap(new byte[] {1})).setHostId("h1").setProvisioned(true).build());
+        assertThat(canonical[canonical.length - 1]).isEqualTo((byte) 1);
+        byte[] other = canonical.clone();
+        other[other.length - 1] = 2;
+
+        assertThatThrownBy(() -> codec.decode(other)).isInstanceOf(SingleObjectCodec.CodecException.class);
+    }
+
     @Test
     void decodesARecordWrittenWithTheReleasedVersion1Schema() throws Exception {
         Schema v1;
