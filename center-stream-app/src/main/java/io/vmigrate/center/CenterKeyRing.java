@@ -101,10 +101,19 @@ final class CenterKeyRing {
         return entries;
     }
 
+    /**
+     * Every caller names the key ({@link #keyId}) in what it signs, then signs it, on one thread; a
+     * rotation landing in between must not make the signature another key's than the one named, so
+     * the key named last on this thread is the one that signs.
+     */
     private final class NewestKeySigner implements Signer {
+        private final ThreadLocal<PrivateKeyHandle> named = new ThreadLocal<>();
+
         @Override
         public KeyId keyId() {
-            return newest().keyId();
+            PrivateKeyHandle key = newest();
+            named.set(key);
+            return key.keyId();
         }
 
         @Override
@@ -114,8 +123,9 @@ final class CenterKeyRing {
 
         @Override
         public SignatureBlob sign(byte[] message, Context context) {
-            // One key for the id and the signature, even if a rotation lands between two calls.
-            return crypto.signer(newest()).sign(message, context);
+            PrivateKeyHandle key = named.get();
+            named.remove();
+            return crypto.signer(key != null ? key : newest()).sign(message, context);
         }
     }
 }
