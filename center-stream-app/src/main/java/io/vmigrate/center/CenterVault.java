@@ -56,6 +56,8 @@ public final class CenterVault implements AutoCloseable {
     /** Successors of the signing key, {@code .1}, {@code .2}, ...: the key and the statement that announced it. */
     static final String ROTATED_SIGNING_ALIAS_PREFIX = SIGNING_ALIAS + ".";
     static final String ROTATION_STATEMENT_ALIAS_PREFIX = "center-key-rotation.";
+    /** The number of the last activated rotation (absent: none); a sealed rotation past it is still pending. */
+    static final String ACTIVE_ROTATION_ALIAS = "center-key-rotation.active";
     private static final SingleObjectCodec<CenterKeyRotation> STATEMENTS = SingleObjectCodec.of(CenterKeyRotation.class);
 
     private final CryptoSuite crypto;
@@ -112,18 +114,30 @@ public final class CenterVault implements AutoCloseable {
         }
     }
 
-    /** Rotation n is there only if both its key and its statement are (both are sealed before it is announced). */
+    /** Loads every activated rotation (1 .. the active marker); each must have its key and its statement. */
     private static void loadRotations(SealedKeyStore store, CenterKeyRing ring) throws SealedKeyStoreException {
-        for (long n = 1; ; n++) {
+        long active = activeRotation(store);
+        for (long n = 1; n <= active; n++) {
             Optional<PrivateKeyHandle> key = store.get(ROTATED_SIGNING_ALIAS_PREFIX + n);
             Optional<SecretBytes> statement = store.getSecret(ROTATION_STATEMENT_ALIAS_PREFIX + n);
             if (key.isEmpty() || statement.isEmpty()) {
-                return;
+                throw new IllegalStateException("center vault " + store.file() + " lacks the key or statement of its "
+                        + "activated rotation " + n + " (restore the vault from backup)");
             }
             byte[] bytes = statement.get().toByteArray(ACCESS);
             statement.get().destroy();
             ring.add(key.get(), STATEMENTS.decode(bytes));
         }
+    }
+
+    private static long activeRotation(SealedKeyStore store) throws SealedKeyStoreException {
+        Optional<SecretBytes> marker = store.getSecret(ACTIVE_ROTATION_ALIAS);
+        if (marker.isEmpty()) {
+            return 0;
+        }
+        byte[] bytes = marker.get().toByteArray(ACCESS);
+        marker.get().destroy();
+        return Long.parseLong(new String(bytes, java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     /**
@@ -147,7 +161,8 @@ public final class CenterVault implements AutoCloseable {
         PrivateKeyHandle next = crypto.generateSigningKey();
         CenterKeyRotation statement = CenterKeyRotations.sign(sequence, crypto.signer(old), crypto.signer(next),
                 next.publicKey(), now, now.plus(overlap));
-        // The statement first: a key without its statement is not loaded, a statement without its key neither.
+        // Sealed but pending until activate() moves the active marker: a restart in between keeps signing with
+        // the old key, and the next rotate() announces this same statement again.
         store.putSecret(ROTATION_STATEMENT_ALIAS_PREFIX + sequence, SecretBytes.copyOf(STATEMENTS.encode(statement)));
         store.put(ROTATED_SIGNING_ALIAS_PREFIX + sequence, next);
         LOG.info("center vault {}: rotation {} sealed: key {} succeeds {}, which stays valid until {}", store.file(),
@@ -160,6 +175,8 @@ public final class CenterVault implements AutoCloseable {
         PrivateKeyHandle next = store.get(ROTATED_SIGNING_ALIAS_PREFIX + statement.getSequence())
                 .orElseThrow(() -> new IllegalStateException("rotation " + statement.getSequence() + " is not sealed"));
         ring.add(next, statement);
+        store.putSecret(ACTIVE_ROTATION_ALIAS, SecretBytes.copyOf(
+                Long.toString(statement.getSequence()).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
         LOG.info("center vault {}: now signing with key {}", store.file(), next.keyId());
     }
 

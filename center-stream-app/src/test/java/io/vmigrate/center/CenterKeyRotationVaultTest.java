@@ -38,6 +38,20 @@ class CenterKeyRotationVaultTest {
 
     @ParameterizedTest
     @EnumSource(Suite.class)
+    void aSignatureIsMadeByTheKeyItsSignerNamedEvenIfARotationLandsInBetween(Suite suite) throws Exception {
+        try (CenterVault vault = CenterVault.openOrCreate(dir.resolve("race.bcfks"), "pw".toCharArray(), suite)) {
+            var signer = vault.signer();
+            String named = signer.keyId().toString();
+            vault.activate(vault.rotate(T0, OVERLAP));
+            var signature = signer.sign(new byte[] {1, 2, 3}, io.vmigrate.trust.Context.of("m", "vm", "h"));
+            vault.verifierOf(named).orElseThrow().verify(signature, new byte[] {1, 2, 3},
+                    io.vmigrate.trust.Context.of("m", "vm", "h"));
+            assertThat(signer.keyId().toString()).isNotEqualTo(named);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
     void aRotationIsSignedByTheOldKeySwitchesSigningOnActivationAndSurvivesARestart(Suite suite) throws Exception {
         Path file = dir.resolve("center.bcfks");
         String k0;
@@ -53,6 +67,13 @@ class CenterKeyRotationVaultTest {
             assertThat(vault.signerOf(k0).keyId().toString()).isEqualTo(k0);
             // Announcing failed, say: asking again announces the same statement, not a second successor.
             assertThat(vault.rotate(T0.plusSeconds(5), OVERLAP)).isEqualTo(statement);
+        }
+        try (CenterVault vault = CenterVault.openOrCreate(file, "pw".toCharArray(), suite)) {
+            // A restart before the announcement went out keeps the old key signing, and the rotation pending.
+            assertThat(vault.signer().keyId().toString()).isEqualTo(k0);
+            assertThat(vault.rotations()).isEmpty();
+            CenterKeyRotation statement = vault.rotate(T0.plusSeconds(10), OVERLAP);
+            assertThat(statement.getNewKey().getKeyId()).isEqualTo(k1);
 
             Verifier oldKey = CryptoSuites.get(suite).verifier(vault.centerPublicKey());
             Verifier newKey = CryptoSuites.get(suite).verifier(CenterKeyRotations.newKey(statement));
