@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmigrate.cli.operator.MigrationWatcher;
 import io.vmigrate.embedded.EmbeddedSystem;
+import io.vmigrate.forensics.AuditTail;
 import io.vmigrate.forensics.ClusterLogSource;
 import io.vmigrate.forensics.ReplayResult;
+import io.vmigrate.forensics.TrustedKeys;
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.MigrationStep;
 import io.vmigrate.schema.envelope.SignedEnvelope;
@@ -29,7 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The center rolls its signing key while the system runs: every host's secure zone accepts the new
  * key from the announcement the old key signed, a migration commanded under the new key completes
  * (before and after a center restart, which must keep signing with the new key), and the whole log,
- * live and exported, replays without an anomaly from the first center key alone.
+ * live and exported, replays without an anomaly from the first center key alone, as does the audit tail.
  */
 class CenterKeyRotationIT {
 
@@ -77,10 +79,26 @@ class CenterKeyRotationIT {
             assertThat(live.migrations()).isEqualTo(3);
             assertThat(live.outcomes()).as("the three migrations and the sample VMs' registrations")
                     .containsOnlyKeys("DONE");
+            TrustedKeys keys = keysAt(system, firstKey);
+            var tail = new AuditTail(system.clientProperties(), keys,
+                    () -> TrustedKeys.loadFromCluster(system.clientProperties(), Optional.of(system.center().centerPublicKey()),
+                            system.topics()),
+                    new AuditTail.Options(true, false, null, null, false));
+            var printed = new java.io.StringWriter();
+            assertThat(tail.run(new java.io.PrintWriter(printed), () -> false)).as("%s", printed).isZero();
+            assertThat(tail.shown()).isPositive();
             ReplayResult exported = log.replayFile(log.export(dataDir.resolve(suite.name() + "-export.avro")));
             assertThat(ReplayFixture.found(exported)).isEmpty();
             assertThat(exported.migrations()).isEqualTo(live.migrations());
         }
+    }
+
+    /** The keys an auditor pinning the first key trusts, read as the registry stands now. */
+    private static TrustedKeys keysAt(EmbeddedSystem system, String firstKey) throws Exception {
+        TrustedKeys keys = TrustedKeys.loadFromCluster(system.clientProperties(),
+                Optional.of(system.center().centerPublicKey()), system.topics());
+        assertThat(system.center().centerPublicKey().keyId().toString()).isEqualTo(firstKey);
+        return keys;
     }
 
     private static String migrate(EmbeddedSystem system, String vm, String to) {
