@@ -1,6 +1,5 @@
 package io.vmigrate.center;
 
-import io.vmigrate.schema.registry.TrustRegistryEntries;
 import io.vmigrate.schema.workflow.MigrationSteps;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.topic.TopicProvisioner;
@@ -32,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import io.vmigrate.trust.CryptoSuites;
+import io.vmigrate.schema.registry.CenterKeyRotation;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -73,6 +72,7 @@ public final class CenterApp implements AutoCloseable {
     private final RegistryReasserter reasserter;
     private final Thread reasserterThread;
     private final KafkaProducer<String, TrustRegistryEntry> registryProducer;
+    private final CenterKeyRotator rotator;
 
     private CenterApp(CenterConfig config, CenterVault vault, Clock clock, boolean ownsVault) {
         this.config = Objects.requireNonNull(config, "config");
@@ -100,6 +100,8 @@ public final class CenterApp implements AutoCloseable {
         this.registryProducer = new KafkaProducer<>(registryProducerConfig(), registry.keySerde().serializer(),
                 registry.valueSerde().serializer());
         this.reasserter = newReasserter(metrics, registryProducer);
+        this.rotator = new CenterKeyRotator(vault, topics, clock, config.keyRotationOverlap(), config.commandTtl(),
+                registryProducerConfig(), registryProducer, this::registryStoreEntries);
         this.reasserterThread = new Thread(reasserter, "center-registry-reasserter");
         reasserterThread.setDaemon(true);
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -214,20 +216,23 @@ public final class CenterApp implements AutoCloseable {
         return merged;
     }
 
-    /** The center's own {@code center:<keyId>} entry; compaction keeps the latest. */
+    /**
+     * The center's {@code center:<keyId>} entries, one per key of its vault, each signed by its
+     * predecessor ({@link CenterKeyRing#registryEntries}); compaction keeps the latest of each.
+     */
     private void publishCenterKey() {
-        Map<String, Object> producerConfig = registryProducerConfig();
-        TrustRegistryEntry entry = TrustRegistryEntries.centerKey(vault.centerPublicKey(), vault.signer(), java.time.Instant.now());
-        var registry = topics.trustRegistry();
-        try (var producer = new KafkaProducer<>(producerConfig, registry.keySerde().serializer(), registry.valueSerde().serializer())) {
-            producer.send(new ProducerRecord<>(registry.name(), entry.getEntryId(), entry)).get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            LOG.info("center key entry {} published to {}", entry.getEntryId(), registry.name());
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot publish the center key to " + registry.name(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing the center key", e);
-        }
+        rotator.publishCenterKeys();
+        LOG.info("center key entries published to {} (signing key {})", topics.trustRegistry().name(),
+                vault.signingPublicKey().keyId());
+    }
+
+    /**
+     * Rolls the center's signing key while it runs ({@link CenterKeyRotator}): every approved host's
+     * secure zone is told, signed by the current key, before the new key signs anything. Returns the
+     * statement announced.
+     */
+    public CenterKeyRotation rotateCenterKey() throws SealedKeyStoreException {
+        return rotator.rotate();
     }
 
     /** Connection settings (the Streams passthrough, security included) of the center's own registry clients. */
@@ -252,7 +257,7 @@ public final class CenterApp implements AutoCloseable {
         var registry = topics.trustRegistry();
         var consumer = new KafkaConsumer<>(consumerConfig, registry.keySerde().deserializer(), new ByteArrayDeserializer());
         return new RegistryReasserter(consumer, producer, registry,
-                new CenterRegistryEntries(CryptoSuites.get(vault.suite()).verifier(vault.centerPublicKey())), metrics,
+                new CenterRegistryEntries(vault::verifierOf), metrics,
                 this::registryStoreEntries);
     }
 
@@ -275,8 +280,14 @@ public final class CenterApp implements AutoCloseable {
         return streams.state();
     }
 
+    /** The first center key, which secure zones pin at provisioning (rotations chain from it). */
     public PublicKeyHandle centerPublicKey() {
         return vault.centerPublicKey();
+    }
+
+    /** The key the center signs with now. */
+    public PublicKeyHandle signingPublicKey() {
+        return vault.signingPublicKey();
     }
 
     /** Interactive query of the {@code migrations} store (VM id → state), for status and tests. */

@@ -31,6 +31,7 @@ public final class CenterConfig extends AbstractConfig {
     public static final String DEFAULT_DEADLINE_MS = "vmigrate.migration.default.deadline.ms";
     public static final String MAX_DEADLINE_MS = "vmigrate.migration.max.deadline.ms";
     public static final String COMMAND_TTL_MS = "vmigrate.command.ttl.ms";
+    public static final String KEY_ROTATION_OVERLAP_MS = "vmigrate.center.key.rotation.overlap.ms";
     public static final String STATE_DIR = "state.dir";
     public static final String INTERNAL_REPLICATION_FACTOR = "replication.factor";
     public static final String DEREGISTER_RETRY_MS = "vmigrate.center.deregister.retry.ms";
@@ -76,6 +77,10 @@ public final class CenterConfig extends AbstractConfig {
                             + "more is rejected (a migration may hold a VM's next key for at most this long).")
             .define(COMMAND_TTL_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     "How long a signed command stays valid.")
+            .define(KEY_ROTATION_OVERLAP_MS, Type.LONG, 3_600_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                    "After a center key rotation, how long the old key stays valid next to the new one (secure zones "
+                            + "accept commands it signed until then, forensics verifies its records up to then). At "
+                            + "least " + COMMAND_TTL_MS + ", so every command signed just before the switch stays valid.")
             .define(STATE_DIR, Type.STRING, defaultStateDir(), new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Directory of the Kafka Streams state stores (migrations, bindings, vm-keys). Never wiped at start.")
             .define(INTERNAL_REPLICATION_FACTOR, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
@@ -129,6 +134,10 @@ public final class CenterConfig extends AbstractConfig {
             throw new ConfigException(DEREGISTER_RETRY_MS, getLong(DEREGISTER_RETRY_MS),
                     "must not be shorter than " + PUNCTUATION_INTERVAL_MS + " (" + getLong(PUNCTUATION_INTERVAL_MS) + ")");
         }
+        if (getLong(KEY_ROTATION_OVERLAP_MS) < getLong(COMMAND_TTL_MS)) {
+            throw new ConfigException(KEY_ROTATION_OVERLAP_MS, getLong(KEY_ROTATION_OVERLAP_MS),
+                    "must not be shorter than " + COMMAND_TTL_MS + " (" + getLong(COMMAND_TTL_MS) + ")");
+        }
         if (getLong(DEFAULT_DEADLINE_MS) > getLong(MAX_DEADLINE_MS)) {
             throw new ConfigException(DEFAULT_DEADLINE_MS, getLong(DEFAULT_DEADLINE_MS),
                     "must not be longer than " + MAX_DEADLINE_MS + " (" + getLong(MAX_DEADLINE_MS) + ")");
@@ -149,6 +158,10 @@ public final class CenterConfig extends AbstractConfig {
 
     public Duration commandTtl() {
         return Duration.ofMillis(getLong(COMMAND_TTL_MS));
+    }
+
+    public Duration keyRotationOverlap() {
+        return Duration.ofMillis(getLong(KEY_ROTATION_OVERLAP_MS));
     }
 
     public Duration defaultDeadline() {

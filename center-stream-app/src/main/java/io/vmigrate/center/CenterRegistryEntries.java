@@ -4,6 +4,7 @@ import io.vmigrate.schema.registry.TrustRegistryEntries;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.trust.Verifier;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Which {@code trust.registry} records are the center's: an entry the center's key signed, whose entry
@@ -39,14 +40,16 @@ final class CenterRegistryEntries {
         }
     }
 
-    private final Verifier center;
+    /** The center's keys by id: every key it ever signed with (a rotation keeps the older entries valid). */
+    private final Function<String, Optional<Verifier>> centerKeys;
 
-    CenterRegistryEntries(Verifier center) {
-        this.center = center;
+    CenterRegistryEntries(Function<String, Optional<Verifier>> centerKeys) {
+        this.centerKeys = centerKeys;
     }
 
-    String centerKeyId() {
-        return center.keyId().toString();
+    /** Entries of one key only, e.g. in tests. */
+    CenterRegistryEntries(Verifier center) {
+        this(keyId -> center.keyId().toString().equals(keyId) ? Optional.of(center) : Optional.empty());
     }
 
     /** A record key as a log line may show it: bounded, whatever was written. */
@@ -73,7 +76,8 @@ final class CenterRegistryEntries {
 
     private boolean signedByCenter(TrustRegistryEntry entry) {
         try {
-            return TrustRegistryEntries.isSignedBy(entry, center);
+            Optional<Verifier> center = centerKeys.apply(entry.getSignerKeyId());
+            return center.isPresent() && TrustRegistryEntries.isSignedBy(entry, center.get());
         } catch (RuntimeException e) {
             // A decoded but hostile entry (e.g. a field the signing input cannot encode) is simply not the center's:
             // nothing the registry's readers do may throw, the global thread would die of it.
@@ -83,7 +87,7 @@ final class CenterRegistryEntries {
 
     private Verdict judgeEntry(String key, TrustRegistryEntry entry, TrustRegistryEntry held) {
         if (!key.equals(entry.getEntryId()) || !signedByCenter(entry)) {
-            return Verdict.ignore(Ignored.NOT_CENTER_SIGNED, "not an entry for this key signed by center key " + centerKeyId());
+            return Verdict.ignore(Ignored.NOT_CENTER_SIGNED, "not an entry for this key signed by a center key");
         }
         if (held != null && entry.getRegisteredAt().isBefore(held.getRegisteredAt())) {
             return Verdict.ignore(Ignored.OLDER_THAN_HELD, "registered " + entry.getRegisteredAt()

@@ -10,8 +10,6 @@ import io.vmigrate.schema.request.OperatorRequest;
 import io.vmigrate.schema.serde.SerdeFactory;
 import io.vmigrate.schema.topic.Topic;
 import io.vmigrate.schema.topic.Topics;
-import io.vmigrate.trust.CryptoSuites;
-import io.vmigrate.trust.Verifier;
 import java.time.Clock;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -183,7 +181,6 @@ public final class CenterTopology {
 
         // --- global registry of enrolled hosts (its source topic is its changelog). Its values are read by
         // a deserializer that never throws: see RegistryRecordDeserializer for why no failure may reach Streams.
-        Verifier center = CryptoSuites.get(vault.suite()).verifier(vault.centerPublicKey());
         Topic<String, TrustRegistryEntry> registry = topics.trustRegistry();
         topology.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TRUST_REGISTRY_STORE), keys, registry.valueSerde())
@@ -191,7 +188,7 @@ public final class CenterTopology {
                 TRUST_REGISTRY_SOURCE, registry.keySerde().deserializer(),
                 new RegistryRecordDeserializer(registry.valueSerde().deserializer()),
                 registry.name(), TRUST_REGISTRY_UPDATER,
-                () -> new RegistryStoreUpdater(new CenterRegistryEntries(center), metrics));
+                () -> new RegistryStoreUpdater(new CenterRegistryEntries(vault::verifierOf), metrics));
         return topology;
     }
 

@@ -29,7 +29,14 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
+import java.time.Duration;
+import io.vmigrate.schema.registry.CenterKeyRotation;
+import io.vmigrate.schema.registry.CenterKeyRotations;
+import io.vmigrate.schema.registry.TrustRegistryEntry;
+import io.vmigrate.schema.serde.SingleObjectCodec;
+import io.vmigrate.trust.Verifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,18 +53,26 @@ public final class CenterVault implements AutoCloseable {
     static final String KEK_ALIAS = "center-kek";
     private static final SecretKeyAccess ACCESS = SecretKeyAccess.insecureSecretAccess();
 
+    /** Successors of the signing key, {@code .1}, {@code .2}, ...: the key and the statement that announced it. */
+    static final String ROTATED_SIGNING_ALIAS_PREFIX = SIGNING_ALIAS + ".";
+    static final String ROTATION_STATEMENT_ALIAS_PREFIX = "center-key-rotation.";
+    /** The number of the last activated rotation (absent: none); a sealed rotation past it is still pending. */
+    static final String ACTIVE_ROTATION_ALIAS = "center-key-rotation.active";
+    private static final SingleObjectCodec<CenterKeyRotation> STATEMENTS = SingleObjectCodec.of(CenterKeyRotation.class);
+
     private final CryptoSuite crypto;
-    private final PrivateKeyHandle signingKey;
-    private final Signer signer;
+    private final CenterKeyRing ring;
     private final SecretBytes kek;
     private final Aead kekAead;
+    /** Kept open (it holds a copy of the password) so a rotation can seal the new key next to the old. */
+    private final SealedKeyStore store;
 
-    private CenterVault(CryptoSuite crypto, PrivateKeyHandle signingKey, SecretBytes kek) {
+    private CenterVault(CryptoSuite crypto, CenterKeyRing ring, SecretBytes kek, SealedKeyStore store) {
         this.crypto = crypto;
-        this.signingKey = signingKey;
-        this.signer = crypto.signer(signingKey);
+        this.ring = ring;
         this.kek = kek;
         this.kekAead = crypto.aead(kek);
+        this.store = store;
     }
 
     /**
@@ -68,7 +83,8 @@ public final class CenterVault implements AutoCloseable {
         Objects.requireNonNull(suite, "suite");
         CryptoSuite crypto = CryptoSuites.get(suite);
         createParent(file);
-        try (SealedKeyStore store = SealedKeyStore.openOrCreate(file, password)) {
+        SealedKeyStore store = SealedKeyStore.openOrCreate(file, password);
+        try {
             Optional<PrivateKeyHandle> signing = store.get(SIGNING_ALIAS);
             Optional<SecretBytes> kek = store.getSecret(KEK_ALIAS);
             if (signing.isEmpty() && kek.isEmpty()) {
@@ -77,7 +93,7 @@ public final class CenterVault implements AutoCloseable {
                 store.putSecret(KEK_ALIAS, newKek);
                 store.put(SIGNING_ALIAS, newSigning);
                 LOG.info("center vault {} created: signing key {}, suite {}", store.file(), newSigning.keyId(), suite);
-                return new CenterVault(crypto, newSigning, newKek);
+                return new CenterVault(crypto, new CenterKeyRing(crypto, newSigning), newKek, store);
             }
             if (signing.isEmpty() || kek.isEmpty()) {
                 throw new IllegalStateException("center vault " + file + " holds only one of its two keys; refusing to "
@@ -87,9 +103,81 @@ public final class CenterVault implements AutoCloseable {
                 throw new IllegalStateException("center vault " + file + " holds a " + signing.get().suite()
                         + " key but the center is configured for " + suite);
             }
-            LOG.info("center vault {} opened: signing key {}, suite {}", store.file(), signing.get().keyId(), suite);
-            return new CenterVault(crypto, signing.get(), kek.get());
+            CenterKeyRing ring = new CenterKeyRing(crypto, signing.get());
+            loadRotations(store, ring);
+            LOG.info("center vault {} opened: signing key {} ({} rotation(s) since {}), suite {}", store.file(),
+                    ring.newest().keyId(), ring.rotations(), ring.first().keyId(), suite);
+            return new CenterVault(crypto, ring, kek.get(), store);
+        } catch (SealedKeyStoreException | RuntimeException e) {
+            store.close();
+            throw e;
         }
+    }
+
+    /** Loads every activated rotation (1 .. the active marker); each must have its key and its statement. */
+    private static void loadRotations(SealedKeyStore store, CenterKeyRing ring) throws SealedKeyStoreException {
+        long active = activeRotation(store);
+        for (long n = 1; n <= active; n++) {
+            Optional<PrivateKeyHandle> key = store.get(ROTATED_SIGNING_ALIAS_PREFIX + n);
+            Optional<SecretBytes> statement = store.getSecret(ROTATION_STATEMENT_ALIAS_PREFIX + n);
+            if (key.isEmpty() || statement.isEmpty()) {
+                throw new IllegalStateException("center vault " + store.file() + " lacks the key or statement of its "
+                        + "activated rotation " + n + " (restore the vault from backup)");
+            }
+            byte[] bytes = statement.get().toByteArray(ACCESS);
+            statement.get().destroy();
+            ring.add(key.get(), STATEMENTS.decode(bytes));
+        }
+    }
+
+    private static long activeRotation(SealedKeyStore store) throws SealedKeyStoreException {
+        Optional<SecretBytes> marker = store.getSecret(ACTIVE_ROTATION_ALIAS);
+        if (marker.isEmpty()) {
+            return 0;
+        }
+        byte[] bytes = marker.get().toByteArray(ACCESS);
+        marker.get().destroy();
+        return Long.parseLong(new String(bytes, java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Starts a rotation: generates the next signing key, has the newest key sign the statement that
+     * announces it (valid from {@code now}, the old key valid until {@code now + overlap}), the new key
+     * prove possession, and seals both in the vault. The caller announces the statement, then
+     * {@link #activate}s it. A rotation sealed but not activated is returned again instead of a new one.
+     */
+    public synchronized CenterKeyRotation rotate(Instant now, Duration overlap) throws SealedKeyStoreException {
+        long sequence = ring.rotations() + 1;
+        Optional<SecretBytes> pending = store.getSecret(ROTATION_STATEMENT_ALIAS_PREFIX + sequence);
+        if (pending.isPresent() && store.get(ROTATED_SIGNING_ALIAS_PREFIX + sequence).isPresent()) {
+            // Sealed but never activated (its announcement failed): announce the same statement again, since
+            // some zones may have accepted it already, and they accept nothing else as rotation number n.
+            byte[] bytes = pending.get().toByteArray(ACCESS);
+            pending.get().destroy();
+            LOG.info("center vault {}: rotation {} was sealed but not activated; announcing it again", store.file(), sequence);
+            return STATEMENTS.decode(bytes);
+        }
+        PrivateKeyHandle old = ring.newest();
+        PrivateKeyHandle next = crypto.generateSigningKey();
+        CenterKeyRotation statement = CenterKeyRotations.sign(sequence, crypto.signer(old), crypto.signer(next),
+                next.publicKey(), now, now.plus(overlap));
+        // Sealed but pending until activate() moves the active marker: a restart in between keeps signing with
+        // the old key, and the next rotate() announces this same statement again.
+        store.putSecret(ROTATION_STATEMENT_ALIAS_PREFIX + sequence, SecretBytes.copyOf(STATEMENTS.encode(statement)));
+        store.put(ROTATED_SIGNING_ALIAS_PREFIX + sequence, next);
+        LOG.info("center vault {}: rotation {} sealed: key {} succeeds {}, which stays valid until {}", store.file(),
+                sequence, next.keyId(), old.keyId(), statement.getOldKeyValidUntil());
+        return statement;
+    }
+
+    /** Makes the key a statement announced the one that signs; call once the announcement went out. */
+    public synchronized void activate(CenterKeyRotation statement) throws SealedKeyStoreException {
+        PrivateKeyHandle next = store.get(ROTATED_SIGNING_ALIAS_PREFIX + statement.getSequence())
+                .orElseThrow(() -> new IllegalStateException("rotation " + statement.getSequence() + " is not sealed"));
+        ring.add(next, statement);
+        store.putSecret(ACTIVE_ROTATION_ALIAS, SecretBytes.copyOf(
+                Long.toString(statement.getSequence()).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        LOG.info("center vault {}: now signing with key {}", store.file(), next.keyId());
     }
 
     private static void createParent(Path file) {
@@ -107,13 +195,41 @@ public final class CenterVault implements AutoCloseable {
         return crypto.suite();
     }
 
+    /** The first center key: the one secure zones pin at provisioning and forensics trusts; rotations chain from it. */
     public PublicKeyHandle centerPublicKey() {
-        return signingKey.publicKey();
+        return ring.first();
     }
 
-    /** Signs as the center (commands, registry entries, audit records). */
+    /** The key the center signs with now (the newest of the ring). */
+    public PublicKeyHandle signingPublicKey() {
+        return ring.newest().publicKey();
+    }
+
+    /** Signs as the center (commands, registry entries, audit records), always with the newest key. */
     public Signer signer() {
-        return signer;
+        return ring.signer();
+    }
+
+    /** Signs with one fixed key of the ring: the old key signs the announcement of its successor. */
+    Signer signerOf(String keyId) {
+        return ring.links().stream().map(CenterKeyRing.Link::key).filter(key -> key.keyId().toString().equals(keyId))
+                .findFirst().map(ring::signerOf)
+                .orElseThrow(() -> new IllegalArgumentException("no center key " + keyId + " in the vault"));
+    }
+
+    /** A verifier of any key the center ever signed with. */
+    public Optional<Verifier> verifierOf(String keyId) {
+        return ring.verifierOf(keyId);
+    }
+
+    /** Every center key's registry entry, chained from the first (see {@link CenterKeyRing#registryEntries}). */
+    public List<TrustRegistryEntry> centerKeyEntries(Instant at) {
+        return ring.registryEntries(at);
+    }
+
+    /** The statements of every rotation so far, oldest first. */
+    public List<CenterKeyRotation> rotations() {
+        return ring.links().stream().flatMap(link -> link.introducedBy().stream()).toList();
     }
 
     /**
@@ -193,7 +309,8 @@ public final class CenterVault implements AutoCloseable {
     /** Zeroizes the keys held in memory; the vault is unusable afterwards. */
     @Override
     public void close() {
-        signingKey.destroy();
+        ring.links().forEach(link -> link.key().destroy());
         kek.destroy();
+        store.close();
     }
 }

@@ -51,4 +51,13 @@ class CenterConfigTest {
                 CenterConfig.DEREGISTER_RETRY_MS, "100", CenterConfig.PUNCTUATION_INTERVAL_MS, "500")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining(CenterConfig.DEREGISTER_RETRY_MS);
     }
+
+    @Test
+    void theKeyRotationOverlapDefaultsToAnHourAndMayNotBeShorterThanACommandsLife() {
+        var config = new CenterConfig(Map.of(CenterConfig.BOOTSTRAP_SERVERS, "b:1", CenterConfig.VAULT_PASSWORD, "x"));
+        org.assertj.core.api.Assertions.assertThat(config.keyRotationOverlap()).isEqualTo(java.time.Duration.ofHours(1));
+        assertThatThrownBy(() -> new CenterConfig(Map.of(CenterConfig.BOOTSTRAP_SERVERS, "b:1", CenterConfig.VAULT_PASSWORD, "x",
+                CenterConfig.KEY_ROTATION_OVERLAP_MS, "59000", CenterConfig.COMMAND_TTL_MS, "60000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(CenterConfig.KEY_ROTATION_OVERLAP_MS);
+    }
 }

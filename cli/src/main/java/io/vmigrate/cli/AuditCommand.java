@@ -70,8 +70,8 @@ public final class AuditCommand {
         @Override
         public Integer call() throws Exception {
             Map<String, Object> client = cluster.readOnlyClientProperties();
-            TrustedKeys keys = TrustedKeys.loadFromCluster(client, CenterKeyOption.resolve(centerKey, cluster.dataDir),
-                    Topics.withDefaultWireFormat());
+            var pinned = CenterKeyOption.resolve(centerKey, cluster.dataDir);
+            TrustedKeys keys = TrustedKeys.loadFromCluster(client, pinned, Topics.withDefaultWireFormat());
             PrintWriter out = spec.commandLine().getOut();
             if (!keys.hasCenterKey()) {
                 out.println("!! no center key: none pinned and none in trust.registry; signatures cannot be verified");
@@ -82,7 +82,9 @@ public final class AuditCommand {
             AtomicBoolean stop = new AtomicBoolean();
             Thread hook = new Thread(() -> stop.set(true), "audit-tail-stop");
             Runtime.getRuntime().addShutdownHook(hook);
-            AuditTail tail = new AuditTail(client, keys, options);
+            // Reloaded when a record names a center key not seen yet: a rotation while following.
+            AuditTail tail = new AuditTail(client, keys,
+                    () -> TrustedKeys.loadFromCluster(client, pinned, Topics.withDefaultWireFormat()), options);
             long breaks = tail.run(out, stop::get);
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

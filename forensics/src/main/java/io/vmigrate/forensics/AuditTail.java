@@ -32,15 +32,21 @@ public final class AuditTail {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, Object> clientProperties;
-    private final TrustedKeys keys;
+    private final RefreshingCenterKeys keys;
     private final Options options;
     private final Deserializer<AuditRecord> audits = Topics.withDefaultWireFormat().migrationAudit().valueSerde().deserializer();
     private long breaks;
     private long shown;
 
     public AuditTail(Map<String, Object> clientProperties, TrustedKeys keys, Options options) {
+        this(clientProperties, keys, () -> keys, options);
+    }
+
+    /** As above, rereading the trusted keys with {@code reload} when a record names a center key not known yet (a rotation). */
+    public AuditTail(Map<String, Object> clientProperties, TrustedKeys keys, RefreshingCenterKeys.Reloader reload,
+            Options options) {
         this.clientProperties = clientProperties;
-        this.keys = keys;
+        this.keys = new RefreshingCenterKeys(keys, reload);
         this.options = options;
     }
 

@@ -10,6 +10,7 @@ import io.vmigrate.schema.common.MigrationStep;
 import io.vmigrate.schema.envelope.EnvelopeOpener;
 import io.vmigrate.schema.envelope.EnvelopeRefusedException;
 import io.vmigrate.schema.envelope.OpenedEnvelope;
+import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.forensics.ExportedRecord;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
@@ -113,6 +114,10 @@ public final class ReplayEngine {
             return;
         }
         SignedEnvelope envelope = opened.get().envelope();
+        if (envelope.getMessageType() == MessageType.ROTATE_CENTER_KEY) {
+            // A center key announcement, verified above with the key valid then; it belongs to no migration.
+            return;
+        }
         String migrationId = envelope.getMigrationId();
         if (!envelope.getHostId().equals(topicHost)) {
             add(Rule.COMMAND_ON_WRONG_TOPIC, at, migrationId, envelope.getMessageType() + " " + envelope.getMessageId()

@@ -71,33 +71,7 @@ public final class TrustedKeys {
                 anomalies.add(Anomaly.at(Rule.MALFORMED_RECORD, at, null, "trust registry entry does not decode"));
             }
         });
-        Map<String, Valid> center = new HashMap<>();
-        pinnedCenterKey.ifPresent(key -> center.put(key.keyId().toString(), new Valid(verifierOf(key), null)));
-        for (Located located : entries) {
-            CenterKey centerKey = located.entry().getCenterKey();
-            if (centerKey == null) {
-                continue;
-            }
-            try {
-                PublicKeyHandle key = PublicKeyRecords.fromRecord(centerKey.getKey());
-                Verifier verifier = verifierOf(key);
-                Verifier signer = pinnedCenterKey.isPresent() ? center.get(located.entry().getSignerKeyId()) == null
-                        ? null : center.get(located.entry().getSignerKeyId()).verifier() : verifier;
-                if (signer == null || !TrustRegistryEntries.isSignedBy(located.entry(), signer)) {
-                    anomalies.add(Anomaly.at(Rule.REGISTRY_ENTRY_INVALID, located.at(), null, "center key entry "
-                            + located.entry().getEntryId() + " is not signed by " + (pinnedCenterKey.isPresent()
-                                    ? "the pinned center key" : "its own key")));
-                    continue;
-                }
-                Instant until = located.entry().getRevoked() ? located.entry().getRegisteredAt() : centerKey.getValidUntil();
-                if (!pinnedCenterKey.isPresent() || center.get(key.keyId().toString()) == null) {
-                    center.put(key.keyId().toString(), new Valid(verifier, until));
-                }
-            } catch (RuntimeException e) {
-                anomalies.add(Anomaly.at(Rule.MALFORMED_RECORD, located.at(), null,
-                        "center key entry " + located.entry().getEntryId() + " holds no valid key"));
-            }
-        }
+        Map<String, Valid> center = centerKeys(entries, pinnedCenterKey, anomalies);
         Map<String, Map<String, Valid>> hosts = new HashMap<>();
         for (Located located : entries) {
             TrustRegistryEntry entry = located.entry();
@@ -125,6 +99,78 @@ public final class TrustedKeys {
     }
 
     private record Located(RecordCoordinates at, TrustRegistryEntry entry) {}
+
+    /**
+     * The trusted center keys: the pinned one (else every self-signed {@code center:} entry), then, until
+     * nothing changes, every key whose entry a trusted center key signed (after a rotation the new key's
+     * entry is signed by the key it succeeds, so the chain is followed from the pin in any read order).
+     * A key is valid until the {@code validUntil} (or revocation) of its latest trusted entry.
+     */
+    private static Map<String, Valid> centerKeys(List<Located> entries, Optional<PublicKeyHandle> pinnedCenterKey,
+            List<Anomaly> anomalies) {
+        Map<String, Valid> center = new HashMap<>();
+        Map<String, Instant> heldRegisteredAt = new HashMap<>();
+        pinnedCenterKey.ifPresent(key -> center.put(key.keyId().toString(), new Valid(verifierOf(key), null)));
+        List<Located> pending = new ArrayList<>();
+        for (Located located : entries) {
+            if (located.entry().getCenterKey() != null) {
+                pending.add(located);
+            }
+        }
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (var it = pending.iterator(); it.hasNext(); ) {
+                Located located = it.next();
+                TrustRegistryEntry entry = located.entry();
+                PublicKeyHandle key;
+                try {
+                    key = PublicKeyRecords.fromRecord(entry.getCenterKey().getKey());
+                } catch (RuntimeException e) {
+                    anomalies.add(Anomaly.at(Rule.MALFORMED_RECORD, located.at(), null,
+                            "center key entry " + entry.getEntryId() + " holds no valid key"));
+                    it.remove();
+                    continue;
+                }
+                Verifier own = verifierOf(key);
+                Valid trustedSigner = center.get(entry.getSignerKeyId());
+                Verifier signer = trustedSigner != null ? trustedSigner.verifier()
+                        : pinnedCenterKey.isEmpty() && entry.getSignerKeyId().equals(key.keyId().toString()) ? own : null;
+                if (signer == null) {
+                    continue; // perhaps signed by a key a later pass trusts
+                }
+                it.remove();
+                if (!safelySignedBy(entry, signer)) {
+                    anomalies.add(Anomaly.at(Rule.REGISTRY_ENTRY_INVALID, located.at(), null, "center key entry "
+                            + entry.getEntryId() + " does not verify under " + entry.getSignerKeyId()));
+                    continue;
+                }
+                String id = key.keyId().toString();
+                Instant held = heldRegisteredAt.get(id);
+                if (held != null && entry.getRegisteredAt().isBefore(held)) {
+                    continue;
+                }
+                heldRegisteredAt.put(id, entry.getRegisteredAt());
+                Instant until = entry.getRevoked() ? entry.getRegisteredAt() : entry.getCenterKey().getValidUntil();
+                center.put(id, new Valid(own, until));
+                changed = true;
+            }
+        }
+        for (Located located : pending) {
+            anomalies.add(Anomaly.at(Rule.REGISTRY_ENTRY_INVALID, located.at(), null, "center key entry "
+                    + located.entry().getEntryId() + " is not signed by " + (pinnedCenterKey.isPresent()
+                            ? "the pinned center key or a key it chains to" : "its own key or a key it chains to")));
+        }
+        return center;
+    }
+
+    private static boolean safelySignedBy(TrustRegistryEntry entry, Verifier signer) {
+        try {
+            return TrustRegistryEntries.isSignedBy(entry, signer);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
 
     static RecordCoordinates coordinates(ExportedRecord record) {
         return new RecordCoordinates(record.getTopic(), record.getPartition(), record.getOffset());

@@ -47,8 +47,8 @@ final class SyntheticLog implements LogSource {
     static final Topics TOPICS = Topics.withDefaultWireFormat();
 
     final CryptoSuite crypto = CryptoSuites.get(Suite.INTL);
-    /** The center's signing key, generated here: the center's vault is not needed to sign records. */
-    final CenterKey center;
+    /** The center's signing key, generated here: the center's vault is not needed to sign records; replaced by {@link #rotate}. */
+    CenterKey center;
     final Map<String, PrivateKeyHandle> zoneKeys = new HashMap<>();
     final List<ExportedRecord> records = new ArrayList<>();
     private final Map<String, Long> nextOffset = new HashMap<>();
@@ -91,6 +91,31 @@ final class SyntheticLog implements LogSource {
         m.deregistered(7);
         m.audit(MigrationStep.DONE, 8);
         return m;
+    }
+
+    /**
+     * Rolls the center key at {@code at} as the center does: the new key's entry signed by the old, the
+     * old key's entry with its end of validity, the announcement on {@code host}'s command topic signed by
+     * the old key; records made afterwards are signed by the new key. Returns the old key.
+     */
+    CenterKey rotate(long sequence, Instant at, Duration overlap, String host) {
+        CenterKey old = center;
+        PrivateKeyHandle next = crypto.generateSigningKey();
+        center = new CenterKey(next.publicKey(), crypto.signer(next));
+        var rotation = io.vmigrate.schema.registry.CenterKeyRotations.sign(sequence, old.signer(), center.signer(),
+                next.publicKey(), at, at.plus(overlap));
+        var registry = TOPICS.trustRegistry().valueSerde().serializer();
+        produce(Topics.TRUST_REGISTRY, "center:" + next.keyId(), registry.serialize(Topics.TRUST_REGISTRY,
+                TrustRegistryEntries.centerKey(TrustRegistryEntries.centerKeyValidity(next.publicKey(), at, null), at,
+                        old.signer())), at);
+        produce(Topics.TRUST_REGISTRY, "center:" + old.centerPublicKey().keyId(), registry.serialize(Topics.TRUST_REGISTRY,
+                TrustRegistryEntries.centerKey(TrustRegistryEntries.centerKeyValidity(old.centerPublicKey(), T0,
+                        at.plus(overlap)), at, old.signer())), at);
+        SignedEnvelope announcement = new EnvelopeSealer(old.signer(), Clock.systemUTC(), Duration.ofMinutes(5))
+                .seal("rotation-" + sequence, io.vmigrate.schema.registry.CenterKeyRotations.announcementTo(sequence, host),
+                        rotation, at, at.plusSeconds(300));
+        produce(Topics.hostCommandsTopicName(host), announcement.getVmId(), envelopeBytes(announcement), at);
+        return old;
     }
 
     /** The center's public key and a signer with its private key. */

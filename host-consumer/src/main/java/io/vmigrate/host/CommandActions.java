@@ -59,11 +59,22 @@ final class CommandActions {
             case FORWARDED_VM_ATTESTATION -> forwardedAttestation(command);
             case DEREGISTER_VM -> deregister(command);
             case ABORT_MIGRATION -> abort(command);
+            case ROTATE_CENTER_KEY -> rotateCenterKey(command);
             // Replies never reach a command topic's handler: the decoder dead-letters them first.
             case TARGET_VM_CREATED, KEY_INSTALL_REPLY, VM_ATTESTATION, MIGRATION_COMPLETED, VM_DEREGISTERED,
                     ABORT_ACKNOWLEDGED, COMMAND_REFUSED ->
                 throw new IllegalStateException("not a command: " + command.envelope().getMessageType());
         };
+    }
+
+    /** The zone verifies the announcement and pins the new center key; nothing for the hypervisor, no reply. */
+    private HandlingResult rotateCenterKey(Command command) throws IOException {
+        SecureZoneResponse accepted = secureZone.openCommand(command.bytes());
+        if (CommandReplies.refused(accepted)) {
+            return replies.refusedBySecureZone(command, accepted);
+        }
+        LOG.info("{}: secure zone accepted center key announcement {}", command.record(), command.envelope().getMessageId());
+        return HandlingResult.of(Kind.CARRIED_OUT, command.envelope().getMessageId(), null);
     }
 
     private HandlingResult createTarget(Command command) throws IOException {

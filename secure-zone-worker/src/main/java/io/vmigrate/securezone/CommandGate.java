@@ -54,11 +54,13 @@ final class CommandGate {
     private final ZoneStore store;
     private final ReplySigner replies;
     private final Duration replayRetention;
+    private final PinnedKeys pinned;
 
     CommandGate(String hostId, Clock clock, Duration skew, PinnedKeys pinned, ZoneStore store, ReplySigner replies) {
         this.hostId = hostId;
         this.clock = clock;
         this.opener = new EnvelopeOpener(pinned::center, clock, skew);
+        this.pinned = pinned;
         this.store = store;
         this.replies = replies;
         this.replayRetention = skew.plus(REPLAY_RETENTION_MARGIN);
@@ -84,6 +86,7 @@ final class CommandGate {
                     new ReplayEntry(envelope.getMessageId(), envelope.getExpiresAt().toEpochMilli(), reply));
             tx.next.pruneReplayCache(clock.instant().minus(replayRetention).toEpochMilli());
             store.commit(tx);
+            pinned.learn(store.current());
             LOG.info("host {}: carried out command {} ({}, migration {}, vm {})", hostId, envelope.getMessageId(),
                     envelope.getMessageType(), envelope.getMigrationId(), envelope.getVmId());
             return ZoneResponses.ok(sequence).setSignedReply(reply == null ? null : ByteBuffer.wrap(reply))

@@ -16,7 +16,8 @@ import org.apache.avro.specific.SpecificRecord;
 
 /**
  * OPEN_COMMAND: verifies a MIGRATE_OUT (which must act on the epoch of the VM key held here) or a
- * CREATE_TARGET_VM before the agent acts on it, and remembers it was verified.
+ * CREATE_TARGET_VM before the agent acts on it, and remembers it was verified; accepts a
+ * ROTATE_CENTER_KEY announcement ({@link CenterKeyRotationAcceptor}).
  */
 final class OpenCommandHandler implements OperationHandler {
 
@@ -24,9 +25,11 @@ final class OpenCommandHandler implements OperationHandler {
             MessageCatalogue.commandsVerifiedBy(SecureZoneOperationType.OPEN_COMMAND);
 
     private final CommandGate gate;
+    private final CenterKeyRotationAcceptor rotations;
 
-    OpenCommandHandler(CommandGate gate) {
+    OpenCommandHandler(CommandGate gate, CenterKeyRotationAcceptor rotations) {
         this.gate = gate;
+        this.rotations = rotations;
     }
 
     @Override
@@ -37,6 +40,9 @@ final class OpenCommandHandler implements OperationHandler {
 
     private byte[] verify(OpenedEnvelope opened, Transition tx) throws ZoneRefusal {
         SignedEnvelope envelope = opened.envelope();
+        if (envelope.getMessageType() == MessageType.ROTATE_CENTER_KEY) {
+            return rotations.accept(opened, tx);
+        }
         MigrationVm pair = new MigrationVm(envelope.getMigrationId(), envelope.getVmId());
         if (envelope.getMessageType() == MessageType.MIGRATE_OUT) {
             InstalledVmKey held = tx.next.installedKey(envelope.getVmId()).orElseThrow(() -> new ZoneRefusal(

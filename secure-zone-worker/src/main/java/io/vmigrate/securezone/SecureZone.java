@@ -45,7 +45,7 @@ final class SecureZone implements AutoCloseable {
         this.hostId = hostId;
         this.keys = keys;
         this.store = store;
-        this.pinned = new PinnedKeys(crypto);
+        this.pinned = new PinnedKeys(crypto, clock, skew);
         pinned.learn(store.current());
         this.authenticator = new RelayAuthenticator(hostId, crypto, pinned);
         ZoneIdentity identity = new ZoneIdentity(hostId, crypto, keys);
@@ -55,7 +55,7 @@ final class SecureZone implements AutoCloseable {
         handlers.put(SecureZoneOperationType.PROVISION,
                 new ProvisionHandler(hostId, crypto, store, pinned, authenticator, identity));
         handlers.put(SecureZoneOperationType.GET_IDENTITY, new GetIdentityHandler(store, identity));
-        handlers.put(SecureZoneOperationType.OPEN_COMMAND, new OpenCommandHandler(gate));
+        handlers.put(SecureZoneOperationType.OPEN_COMMAND, new OpenCommandHandler(gate, new CenterKeyRotationAcceptor(hostId, crypto, pinned)));
         handlers.put(SecureZoneOperationType.INSTALL_VM_KEY, new InstallVmKeyHandler(hostId, crypto, keys, gate, replies));
         handlers.put(SecureZoneOperationType.ATTEST_VM, new AttestVmHandler(hostId, clock, store, replies));
         handlers.put(SecureZoneOperationType.CHECK_ATTESTATION, new CheckAttestationHandler(gate));

@@ -1,6 +1,7 @@
 package io.vmigrate.securezone;
 
 import io.vmigrate.trust.PublicKeyHandle;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,6 +28,10 @@ final class ZoneState {
     /** The agent key and center keys pinned at provisioning. */
     record Pins(PublicKeyHandle agentKey, List<PublicKeyHandle> centerKeys) {}
 
+    /** A center key rotation this zone verified and accepted (see {@link CenterKeyRotationAcceptor}). */
+    record AcceptedRotation(long sequence, String oldKeyId, PublicKeyHandle newKey, long validFromMillis,
+            long oldKeyValidUntilMillis) {}
+
     private Pins pins;
     final Map<String, InstalledVmKey> installedByVm = new LinkedHashMap<>();
     final Map<String, ReplayEntry> replayByMessageId = new LinkedHashMap<>();
@@ -34,6 +39,8 @@ final class ZoneState {
     final Set<MigrationVm> verifiedCreateTarget = new LinkedHashSet<>();
     final Set<MigrationVm> attestationChecked = new LinkedHashSet<>();
     final Map<String, KeyInstalled> keyInstalledByMigration = new LinkedHashMap<>();
+    /** Accepted center key rotations, in sequence order (1, 2, ...). */
+    final List<AcceptedRotation> rotations = new ArrayList<>();
 
     ZoneState copy() {
         ZoneState copy = new ZoneState();
@@ -44,6 +51,7 @@ final class ZoneState {
         copy.verifiedCreateTarget.addAll(verifiedCreateTarget);
         copy.attestationChecked.addAll(attestationChecked);
         copy.keyInstalledByMigration.putAll(keyInstalledByMigration);
+        copy.rotations.addAll(rotations);
         return copy;
     }
 

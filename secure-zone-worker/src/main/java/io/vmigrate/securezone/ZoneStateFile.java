@@ -1,6 +1,7 @@
 package io.vmigrate.securezone;
 
 import io.vmigrate.common.io.AtomicFiles;
+import io.vmigrate.securezone.ZoneState.AcceptedRotation;
 import io.vmigrate.securezone.ZoneState.KeyInstalled;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import io.vmigrate.securezone.ZoneState.Pins;
@@ -37,11 +38,13 @@ import java.util.zip.CRC32;
  * durable. A snapshot (rather than an append-only log) also means a destroyed VM key's sealed bytes
  * leave the disk with the next write instead of lingering in log history.
  *
- * <p>Layout (version 2): magic, version, suite, host id in the clear, then the sections of
+ * <p>Layout (version 2 and 3): magic, version, suite, host id in the clear, then the sections of
  * {@link ZoneState} under authenticated encryption with the zone's state-sealing key (kept in its
  * sealed key store), the clear header and {@link #CONTEXT} as associated data. An edited, truncated
  * or transplanted file (another host's, another suite's) fails to open; what this cannot tell is an
  * older file of this zone put back together with its older key store (docs/THREAT_MODEL.md).
+ * Version 3 appends the accepted center key rotations to the sealed body; a version-2 file (none) is
+ * read as having none and rewritten as version 3 with the next change.
  * Version 1 (a CRC32 in place of the encryption) is read once, on the start that creates the
  * state-sealing key, and rewritten as version 2; after that it is refused.
  */
@@ -50,7 +53,9 @@ final class ZoneStateFile {
     static final String FILE_NAME = "zone-state.bin";
     private static final int MAGIC = 0x565A5331; // "VZS1"
     private static final int CRC_VERSION = 1;
-    private static final int SEALED_VERSION = 2;
+    private static final int SEALED_VERSION_WITHOUT_ROTATIONS = 2;
+    /** Version 2 plus the accepted center key rotations at the end of the sealed body. */
+    private static final int SEALED_VERSION = 3;
     private static final byte[] CONTEXT = "vmigrate zone state v2".getBytes(StandardCharsets.UTF_8);
 
     private final Path file;
@@ -166,6 +171,14 @@ final class ZoneStateFile {
                 text(out, entry.getValue().keyFingerprint());
                 out.writeLong(entry.getValue().epoch());
             }
+            out.writeInt(state.rotations.size());
+            for (AcceptedRotation rotation : state.rotations) {
+                out.writeLong(rotation.sequence());
+                text(out, rotation.oldKeyId());
+                key(out, rotation.newKey());
+                out.writeLong(rotation.validFromMillis());
+                out.writeLong(rotation.oldKeyValidUntilMillis());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -199,7 +212,7 @@ final class ZoneStateFile {
         }
         int headerLength = contents.length - in.available();
         byte[] body;
-        if (version == SEALED_VERSION) {
+        if (version == SEALED_VERSION || version == SEALED_VERSION_WITHOUT_ROTATIONS) {
             byte[] header = java.util.Arrays.copyOfRange(contents, 0, headerLength);
             try {
                 body = sealing.decrypt(AeadCiphertext.parse(java.util.Arrays.copyOfRange(contents, headerLength,
@@ -221,10 +234,10 @@ final class ZoneStateFile {
         } else {
             throw new IOException("zone state " + path + " has an unknown version " + version);
         }
-        return decodeBody(body, suite, path);
+        return decodeBody(body, suite, path, version == SEALED_VERSION);
     }
 
-    private static ZoneState decodeBody(byte[] body, Suite suite, Path path) throws IOException {
+    private static ZoneState decodeBody(byte[] body, Suite suite, Path path, boolean withRotations) throws IOException {
         try (var in = new DataInputStream(new ByteArrayInputStream(body))) {
             ZoneState state = new ZoneState();
             if (in.readBoolean()) {
@@ -251,6 +264,12 @@ final class ZoneStateFile {
             readPairs(in, state.attestationChecked);
             for (int i = in.readInt(); i > 0; i--) {
                 state.keyInstalledByMigration.put(text(in), new KeyInstalled(text(in), text(in), in.readLong()));
+            }
+            if (withRotations) {
+                for (int i = in.readInt(); i > 0; i--) {
+                    state.rotations.add(new AcceptedRotation(in.readLong(), text(in), key(in, suite), in.readLong(),
+                            in.readLong()));
+                }
             }
             if (in.available() != 0) {
                 throw new IOException("zone state " + path + " has trailing bytes");

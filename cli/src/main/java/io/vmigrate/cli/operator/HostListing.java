@@ -29,8 +29,13 @@ public final class HostListing {
         this.unsigned = unsigned;
     }
 
-    /** From the latest entry of each registry key; {@code center} checks every entry's signature. */
+    /**
+     * From the latest entry of each registry key; every host entry must be signed by {@code center} (the
+     * pinned first center key) or by a center key whose entry a trusted key signed (after a rotation the
+     * center signs with a successor, whose entry its predecessor signed).
+     */
     public static HostListing of(Map<String, TrustRegistryEntry> latest, Verifier center) {
+        Map<String, Verifier> centers = chainedCenterKeys(latest, center);
         Map<String, Host> byId = new TreeMap<>();
         int unsigned = 0;
         List<TrustRegistryEntry> pending = new ArrayList<>();
@@ -38,7 +43,8 @@ public final class HostListing {
             if (entry.getHost() == null) {
                 continue;
             }
-            if (!TrustRegistryEntries.isSignedBy(entry, center)) {
+            Verifier signer = centers.get(entry.getSignerKeyId());
+            if (signer == null || !TrustRegistryEntries.isSignedBy(entry, signer)) {
                 unsigned++;
                 continue;
             }
@@ -55,6 +61,32 @@ public final class HostListing {
                     entry.getHost().getSecureZoneSigningKey().getKeyId()));
         }
         return new HostListing(new ArrayList<>(byId.values()), unsigned);
+    }
+
+    private static Map<String, Verifier> chainedCenterKeys(Map<String, TrustRegistryEntry> latest, Verifier center) {
+        Map<String, Verifier> centers = new java.util.HashMap<>();
+        centers.put(center.keyId().toString(), center);
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (TrustRegistryEntry entry : latest.values()) {
+                if (entry.getCenterKey() == null || centers.containsKey(entry.getCenterKey().getKey().getKeyId())) {
+                    continue;
+                }
+                Verifier signer = centers.get(entry.getSignerKeyId());
+                if (signer == null || !TrustRegistryEntries.isSignedBy(entry, signer)) {
+                    continue;
+                }
+                try {
+                    var key = io.vmigrate.schema.keys.PublicKeyRecords.fromRecord(entry.getCenterKey().getKey());
+                    centers.put(key.keyId().toString(), io.vmigrate.trust.CryptoSuites.get(key.suite()).verifier(key));
+                    changed = true;
+                } catch (IllegalArgumentException e) {
+                    // Signed by the center yet not a key: nothing it could sign counts.
+                }
+            }
+        }
+        return centers;
     }
 
     public List<Host> hosts() {

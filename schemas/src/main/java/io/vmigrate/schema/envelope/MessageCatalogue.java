@@ -9,6 +9,7 @@ import io.vmigrate.schema.command.MigrateOut;
 import io.vmigrate.schema.common.Direction;
 import io.vmigrate.schema.common.HostRole;
 import io.vmigrate.schema.common.MessageType;
+import io.vmigrate.schema.registry.CenterKeyRotation;
 import io.vmigrate.schema.reply.AbortAcknowledged;
 import io.vmigrate.schema.reply.CommandRefused;
 import io.vmigrate.schema.reply.KeyInstallReply;
@@ -69,6 +70,8 @@ public final class MessageCatalogue {
                     SecureZoneOperationType.CHECK_ATTESTATION);
             case DEREGISTER_VM -> command(type, DeregisterVm.class, SOURCE, SecureZoneOperationType.DEREGISTER);
             case ABORT_MIGRATION -> command(type, AbortMigration.class, EITHER, SecureZoneOperationType.ABORT);
+            // Not about a migration: the center's announcement of its next signing key, to every approved host.
+            case ROTATE_CENTER_KEY -> command(type, CenterKeyRotation.class, EITHER, SecureZoneOperationType.OPEN_COMMAND);
             case TARGET_VM_CREATED -> reply(type, TargetVmCreated.class, DESTINATION);
             case KEY_INSTALL_REPLY -> reply(type, KeyInstallReply.class, DESTINATION);
             case VM_ATTESTATION -> reply(type, VmAttestation.class, SOURCE);

@@ -74,6 +74,28 @@ public final class TrustRegistryEntries {
                 .setRevoked(false), center);
     }
 
+    /** A center key and the instants it signs between ({@code validUntil} null: until further notice). */
+    public static CenterKey centerKeyValidity(PublicKeyHandle centerKey, Instant validFrom, Instant validUntil) {
+        return CenterKey.newBuilder()
+                .setKey(PublicKeyRecords.toRecord(centerKey))
+                .setValidFrom(validFrom)
+                .setValidUntil(validUntil)
+                .build();
+    }
+
+    /**
+     * A center key's entry, key {@code center:<keyId>}, signed by {@code signer}: the key itself, or
+     * after a rotation the key that announced it (so the registry chains from the pinned key).
+     */
+    public static TrustRegistryEntry centerKey(CenterKey key, Instant registeredAt, Signer signer) {
+        return sign(TrustRegistryEntry.newBuilder()
+                .setEntryId(CENTER_ENTRY_PREFIX + key.getKey().getKeyId())
+                .setRegisteredAt(registeredAt)
+                .setHost(null)
+                .setCenterKey(key)
+                .setRevoked(false), signer);
+    }
+
     private static TrustRegistryEntry sign(TrustRegistryEntry.Builder builder, Signer center) {
         TrustRegistryEntry entry = builder
                 .setSuite(WireEnums.toWire(center.suite()))

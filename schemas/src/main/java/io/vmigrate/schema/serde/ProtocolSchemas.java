@@ -13,6 +13,7 @@ import io.vmigrate.schema.command.MigrateOut;
 import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
+import io.vmigrate.schema.registry.CenterKeyRotation;
 import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.reply.AbortAcknowledged;
@@ -92,6 +93,7 @@ public final class ProtocolSchemas {
             SecurityAlert.class,
             AuditRecord.class,
             TrustRegistryEntry.class,
+            CenterKeyRotation.class,
             VmInventoryEntry.class,
             HostEnrollmentRequested.class,
             VmRegistrationRequested.class,

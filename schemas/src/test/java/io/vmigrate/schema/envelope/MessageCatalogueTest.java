@@ -34,7 +34,8 @@ class MessageCatalogueTest {
     @Test
     void theZoneOpensOnlyTheCommandsOfItsOperation() {
         assertThat(MessageCatalogue.commandsVerifiedBy(SecureZoneOperationType.OPEN_COMMAND))
-                .containsExactlyInAnyOrder(MessageType.MIGRATE_OUT, MessageType.CREATE_TARGET_VM);
+                .containsExactlyInAnyOrder(MessageType.MIGRATE_OUT, MessageType.CREATE_TARGET_VM,
+                        MessageType.ROTATE_CENTER_KEY);
         assertThat(MessageCatalogue.commandsVerifiedBy(SecureZoneOperationType.INSTALL_VM_KEY))
                 .containsExactly(MessageType.DELIVER_VM_KEY);
         assertThat(MessageCatalogue.commandsVerifiedBy(SecureZoneOperationType.SIGN_REPLY)).isEmpty();

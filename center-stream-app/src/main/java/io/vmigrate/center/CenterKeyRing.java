@@ -1,0 +1,131 @@
+package io.vmigrate.center;
+
+import io.vmigrate.schema.registry.CenterKey;
+import io.vmigrate.schema.registry.CenterKeyRotation;
+import io.vmigrate.schema.registry.TrustRegistryEntries;
+import io.vmigrate.schema.registry.TrustRegistryEntry;
+import io.vmigrate.trust.Context;
+import io.vmigrate.trust.CryptoSuite;
+import io.vmigrate.trust.KeyId;
+import io.vmigrate.trust.PrivateKeyHandle;
+import io.vmigrate.trust.PublicKeyHandle;
+import io.vmigrate.trust.SignatureBlob;
+import io.vmigrate.trust.Signer;
+import io.vmigrate.trust.Suite;
+import io.vmigrate.trust.Verifier;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The center's signing keys in the order they were used: the first (the key secure zones pin at
+ * provisioning) and each successor with the {@link CenterKeyRotation} statement that announced it.
+ * The newest signs; {@link #signer()} always signs with the newest, so every component holding it
+ * switches at once. Thread-safe: Kafka Streams threads sign while an operator rotates.
+ */
+final class CenterKeyRing {
+
+    /** One key and the statement that introduced it (none for the first). */
+    record Link(PrivateKeyHandle key, Optional<CenterKeyRotation> introducedBy) {}
+
+    private final CryptoSuite crypto;
+    private final List<Link> links = new ArrayList<>();
+    private final Signer signer = new NewestKeySigner();
+
+    CenterKeyRing(CryptoSuite crypto, PrivateKeyHandle first) {
+        this.crypto = crypto;
+        links.add(new Link(first, Optional.empty()));
+    }
+
+    /** Appends a successor of the newest key; the statement must name the newest key as the old one. */
+    synchronized void add(PrivateKeyHandle key, CenterKeyRotation statement) {
+        if (!statement.getOldKeyId().equals(newest().keyId().toString())
+                || statement.getSequence() != links.size()
+                || !statement.getNewKey().getKeyId().equals(key.keyId().toString())) {
+            throw new IllegalArgumentException("rotation " + statement.getSequence() + " does not follow key "
+                    + newest().keyId() + " (rotation " + (links.size() - 1) + ")");
+        }
+        links.add(new Link(key, Optional.of(statement)));
+    }
+
+    /** The key secure zones pin at provisioning: the root every rotation chains from. */
+    synchronized PublicKeyHandle first() {
+        return links.get(0).key().publicKey();
+    }
+
+    synchronized PrivateKeyHandle newest() {
+        return links.get(links.size() - 1).key();
+    }
+
+    /** How many rotations the ring holds (the next one has this number plus one). */
+    synchronized long rotations() {
+        return links.size() - 1L;
+    }
+
+    synchronized List<Link> links() {
+        return List.copyOf(links);
+    }
+
+    /** Signs with whichever key is newest at the moment of signing. */
+    Signer signer() {
+        return signer;
+    }
+
+    Signer signerOf(PrivateKeyHandle key) {
+        return crypto.signer(key);
+    }
+
+    /** A verifier of any key of the ring: what the center signed, under any of its keys, is its own. */
+    synchronized Optional<Verifier> verifierOf(String keyId) {
+        return links.stream().map(Link::key).filter(key -> key.keyId().toString().equals(keyId)).findFirst()
+                .map(key -> crypto.verifier(key.publicKey()));
+    }
+
+    /**
+     * The {@code center:<keyId>} entries of every key, registered at {@code at}: the first signed by
+     * itself, each successor signed by its predecessor (so the registry chains from the pinned key, as
+     * the secure zones do), each with the validity its statements give it.
+     */
+    synchronized List<TrustRegistryEntry> registryEntries(Instant at) {
+        List<TrustRegistryEntry> entries = new ArrayList<>();
+        for (int i = 0; i < links.size(); i++) {
+            Link link = links.get(i);
+            Instant validFrom = link.introducedBy().map(CenterKeyRotation::getValidFrom).orElse(at);
+            Instant validUntil = i + 1 < links.size()
+                    ? links.get(i + 1).introducedBy().orElseThrow().getOldKeyValidUntil() : null;
+            Signer by = crypto.signer(links.get(Math.max(0, i - 1)).key());
+            CenterKey key = TrustRegistryEntries.centerKeyValidity(link.key().publicKey(), validFrom, validUntil);
+            entries.add(TrustRegistryEntries.centerKey(key, at, by));
+        }
+        return entries;
+    }
+
+    /**
+     * Every caller names the key ({@link #keyId}) in what it signs, then signs it, on one thread; a
+     * rotation landing in between must not make the signature another key's than the one named, so
+     * the key named last on this thread is the one that signs.
+     */
+    private final class NewestKeySigner implements Signer {
+        private final ThreadLocal<PrivateKeyHandle> named = new ThreadLocal<>();
+
+        @Override
+        public KeyId keyId() {
+            PrivateKeyHandle key = newest();
+            named.set(key);
+            return key.keyId();
+        }
+
+        @Override
+        public Suite suite() {
+            return crypto.suite();
+        }
+
+        @Override
+        public SignatureBlob sign(byte[] message, Context context) {
+            PrivateKeyHandle key = named.get();
+            named.remove();
+            return crypto.signer(key != null ? key : newest()).sign(message, context);
+        }
+    }
+}
