@@ -180,6 +180,9 @@ public final class CenterApp implements AutoCloseable {
         try (Admin admin = Admin.create(adminConfig())) {
             new TopicProvisioner(admin, config.getInt(CenterConfig.TOPIC_PARTITIONS),
                     config.getInt(CenterConfig.INTERNAL_REPLICATION_FACTOR).shortValue()).provisionShared(topics);
+            // The claim step's topics are the center's own: created here, with the workflow's partition count.
+            new TopicProvisioner(admin, config.getInt(CenterConfig.TOPIC_PARTITIONS),
+                    config.getInt(CenterConfig.INTERNAL_REPLICATION_FACTOR).shortValue()).provision(claimTopics());
         }
     }
 
@@ -189,8 +192,9 @@ public final class CenterApp implements AutoCloseable {
      */
     private void checkWorkflowPartitions() {
         int expected = config.getInt(CenterConfig.TOPIC_PARTITIONS);
-        List<String> names = List.of(topics.migrationRequests().name(), topics.hostEvents().name(),
-                topics.vmRegistrations().name());
+        List<String> names = new java.util.ArrayList<>(List.of(topics.migrationRequests().name(), topics.hostEvents().name(),
+                topics.vmRegistrations().name()));
+        claimTopics().forEach(topic -> names.add(topic.name()));
         try (Admin admin = Admin.create(adminConfig())) {
             var described = admin.describeTopics(names).allTopicNames().get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             for (var topic : described.values()) {
@@ -206,6 +210,11 @@ public final class CenterApp implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while describing the workflow topics", e);
         }
+    }
+
+    private List<io.vmigrate.schema.topic.Topic<?, ?>> claimTopics() {
+        String applicationId = config.getString(CenterConfig.APPLICATION_ID);
+        return List.of(topics.migrationIdClaims(applicationId), topics.claimedMigrationRequests(applicationId));
     }
 
     private Map<String, Object> adminConfig() {
