@@ -151,6 +151,15 @@ class CenterRegistrationAndClaimTest {
                     .setBody(ByteBuffer.wrap(bodies.encode(renamed))).build());
             assertRegistrationRefused(center, RefusalReason.SIGNATURE_INVALID, "h1");
 
+            // A real registration, written where replies go: no reply, refused there.
+            center.events.pipeInput("vm1", registration);
+            center.drain();
+            assertThat(center.deadLetters).singleElement().satisfies(dead ->
+                    assertThat(header(dead.headers(), DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("host.events"));
+            assertThat(center.commands("h1")).isEmpty();
+            center.deadLetters.clear();
+            center.alerts.clear();
+
             // A real registration of vm1, keyed as another VM.
             center.registrations.pipeInput("vm2", registration);
             assertRegistrationRefused(center, RefusalReason.MALFORMED, "h1");
