@@ -139,7 +139,10 @@ public final class CenterApp implements AutoCloseable {
         return new CenterApp(config, vault, clock, false);
     }
 
-    /** Provisions topics if configured, writes the public key file if configured, publishes the center key, starts Streams. */
+    /**
+     * Provisions topics if configured (its own claim topics always), writes the public key file if configured,
+     * publishes the center key, starts Streams.
+     */
     public void start() {
         if (config.getBoolean(CenterConfig.PROVISION_TOPICS)) {
             provisionTopics();
@@ -148,6 +151,7 @@ public final class CenterApp implements AutoCloseable {
             vault.writePublicKey(path);
             LOG.info("center public key {} written to {}", vault.centerPublicKey().keyId(), path);
         });
+        provisionClaimTopics();
         checkWorkflowPartitions();
         publishCenterKey();
         streams.start();
@@ -180,9 +184,6 @@ public final class CenterApp implements AutoCloseable {
         try (Admin admin = Admin.create(adminConfig())) {
             new TopicProvisioner(admin, config.getInt(CenterConfig.TOPIC_PARTITIONS),
                     config.getInt(CenterConfig.INTERNAL_REPLICATION_FACTOR).shortValue()).provisionShared(topics);
-            // The claim step's topics are the center's own: created here, with the workflow's partition count.
-            new TopicProvisioner(admin, config.getInt(CenterConfig.TOPIC_PARTITIONS),
-                    config.getInt(CenterConfig.INTERNAL_REPLICATION_FACTOR).shortValue()).provision(claimTopics());
         }
     }
 
@@ -209,6 +210,17 @@ public final class CenterApp implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while describing the workflow topics", e);
+        }
+    }
+
+    /**
+     * The claim step's topics are the center's own, as Kafka Streams' internal topics are: created by the
+     * center whether or not it provisions the shared topics, with the workflow's partition count.
+     */
+    private void provisionClaimTopics() {
+        try (Admin admin = Admin.create(adminConfig())) {
+            new TopicProvisioner(admin, config.getInt(CenterConfig.TOPIC_PARTITIONS),
+                    config.getInt(CenterConfig.INTERNAL_REPLICATION_FACTOR).shortValue()).provision(claimTopics());
         }
     }
 
