@@ -22,6 +22,7 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -141,7 +142,10 @@ public final class CenterApp implements AutoCloseable {
         return new CenterApp(config, vault, clock, false);
     }
 
-    /** Provisions topics if configured, writes the public key file if configured, publishes the center key, starts Streams. */
+    /**
+     * Provisions topics if configured (its own claim topics always), writes the public key file if configured,
+     * publishes the center key, starts Streams.
+     */
     public void start() {
         if (config.getBoolean(CenterConfig.PROVISION_TOPICS)) {
             provisionTopics();
@@ -150,6 +154,7 @@ public final class CenterApp implements AutoCloseable {
             vault.writePublicKey(path);
             LOG.info("center public key {} written to {}", vault.centerPublicKey().keyId(), path);
         });
+        provisionClaimTopics();
         checkWorkflowPartitions();
         publishCenterKey();
         streams.start();
@@ -191,8 +196,9 @@ public final class CenterApp implements AutoCloseable {
      */
     private void checkWorkflowPartitions() {
         int expected = config.getInt(CenterConfig.TOPIC_PARTITIONS);
-        List<String> names = List.of(topics.migrationRequests().name(), topics.hostEvents().name(),
-                topics.vmRegistrations().name(), topics.hostEnrollments().name(), topics.hostApprovals().name());
+        List<String> names = new ArrayList<>(List.of(topics.migrationRequests().name(), topics.hostEvents().name(),
+                topics.vmRegistrations().name(), topics.hostEnrollments().name(), topics.hostApprovals().name()));
+        claimTopics().forEach(topic -> names.add(topic.name()));
         try (Admin admin = Admin.create(adminConfig())) {
             var described = admin.describeTopics(names).allTopicNames().get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             for (var topic : described.values()) {
@@ -208,6 +214,22 @@ public final class CenterApp implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while describing the workflow topics", e);
         }
+    }
+
+    /**
+     * The claim step's topics are the center's own, as Kafka Streams' internal topics are: created by the
+     * center whether or not it provisions the shared topics, with the workflow's partition count.
+     */
+    private void provisionClaimTopics() {
+        try (Admin admin = Admin.create(adminConfig())) {
+            new TopicProvisioner(admin, config.getInt(CenterConfig.TOPIC_PARTITIONS),
+                    config.getInt(CenterConfig.INTERNAL_REPLICATION_FACTOR).shortValue()).provision(claimTopics());
+        }
+    }
+
+    private List<io.vmigrate.schema.topic.Topic<?, ?>> claimTopics() {
+        String applicationId = config.getString(CenterConfig.APPLICATION_ID);
+        return List.of(topics.migrationIdClaims(applicationId), topics.claimedMigrationRequests(applicationId));
     }
 
     private Map<String, Object> adminConfig() {

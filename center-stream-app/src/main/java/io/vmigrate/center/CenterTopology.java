@@ -6,6 +6,7 @@ import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
+import io.vmigrate.schema.request.MigrationRequested;
 import io.vmigrate.schema.request.OperatorRequest;
 import io.vmigrate.schema.serde.SerdeFactory;
 import io.vmigrate.schema.topic.Topic;
@@ -29,6 +30,10 @@ import org.apache.kafka.streams.state.Stores;
  *   and {@link RegistrationProcessor}, thin adapters of one {@link io.vmigrate.center.workflow.MigrationMachine}, sharing the stores {@code migrations}, {@code bindings},
  *   {@code vm-keys} and {@code registrations}; out to the per-host command topics, rejections,
  *   audit, inventory, alerts and dead letters.</li>
+ *   <li>Claim sub-topology: a verified migration request leaves {@link MigrationRequestProcessor} keyed by
+ *   migration id for {@link MigrationIdClaimProcessor} (node {@value #MIGRATION_ID_CLAIMER}, store
+ *   {@code migration-id-claims}): the first claim of an id wins, a reuse for another VM is rejected; the
+ *   claimed request returns keyed by VM id to {@link ClaimedRequestProcessor} in the workflow.</li>
  *   <li>Enrollment sub-topology: {@code host.enrollments} and {@code host.approvals} (keyed by host id,
  *   co-partitioned) into {@link EnrollmentProcessor} and {@link HostApprovalProcessor}, sharing the stores
  *   {@code enrollments} and {@code pending-enrollments}; out to {@code trust.registry}.</li>
@@ -45,6 +50,8 @@ public final class CenterTopology {
     public static final String HOST_ENROLLMENTS_SOURCE = "host-enrollments-source";
     public static final String HOST_APPROVALS_SOURCE = "host-approvals-source";
     public static final String TRUST_REGISTRY_SOURCE = "trust-registry-source";
+    public static final String MIGRATION_ID_CLAIMS_SOURCE = "migration-id-claims-source";
+    public static final String CLAIMED_REQUESTS_SOURCE = "claimed-migration-requests-source";
 
     public static final String REQUEST_VALIDATOR = "request-validator";
     public static final String HOST_REPLY_PROCESSOR = "host-reply-processor";
@@ -52,6 +59,8 @@ public final class CenterTopology {
     public static final String ENROLLMENT_PROCESSOR = "enrollment-processor";
     public static final String HOST_APPROVAL_PROCESSOR = "host-approval-processor";
     public static final String TRUST_REGISTRY_UPDATER = "trust-registry-updater";
+    public static final String MIGRATION_ID_CLAIMER = "migration-id-claimer";
+    public static final String CLAIMED_REQUEST_PROCESSOR = "claimed-request-processor";
 
     public static final String HOST_COMMANDS_SINK = "host-commands-sink";
     public static final String REJECTIONS_SINK = "migration-rejections-sink";
@@ -62,6 +71,11 @@ public final class CenterTopology {
     public static final String ENROLLMENT_REGISTRY_SINK = "enrollment-trust-registry-sink";
     public static final String ENROLLMENT_ALERTS_SINK = "enrollment-security-alerts-sink";
     public static final String ENROLLMENT_DEAD_LETTER_SINK = "enrollment-dead-letter-sink";
+    public static final String MIGRATION_ID_CLAIMS_SINK = "migration-id-claims-sink";
+    public static final String CLAIMED_REQUESTS_SINK = "claimed-migration-requests-sink";
+    public static final String CLAIM_REJECTIONS_SINK = "claim-migration-rejections-sink";
+    public static final String CLAIM_ALERTS_SINK = "claim-security-alerts-sink";
+    public static final String CLAIM_DEAD_LETTER_SINK = "claim-dead-letter-sink";
 
     /** VM id → {@link MigrationState} of its current or last migration. */
     public static final String MIGRATIONS_STORE = "migrations";
@@ -81,6 +95,11 @@ public final class CenterTopology {
     public static final String ENROLLMENTS_STORE = "enrollments";
     /** Host id → the {@code pending-host:} entry of a host that enrolled but is not approved yet. */
     public static final String PENDING_ENROLLMENTS_STORE = "pending-enrollments";
+    /**
+     * Migration id → the first verified {@link MigrationRequested} that claimed it, in the claim
+     * sub-topology keyed by migration id: one task holds every use of an id, whatever its VM's partition.
+     */
+    public static final String MIGRATION_ID_CLAIMS_STORE = "migration-id-claims";
     /** Global: registry entry key → center-signed {@link TrustRegistryEntry}. */
     public static final String TRUST_REGISTRY_STORE = "trust-registry";
 
@@ -88,6 +107,8 @@ public final class CenterTopology {
             AUDIT_SINK, INVENTORY_SINK, ALERTS_SINK, DEAD_LETTER_SINK, null);
     static final CenterOutputs.Sinks ENROLLMENT_SINKS = new CenterOutputs.Sinks(null, null, null, null,
             ENROLLMENT_ALERTS_SINK, ENROLLMENT_DEAD_LETTER_SINK, ENROLLMENT_REGISTRY_SINK);
+    static final CenterOutputs.Sinks CLAIM_SINKS = new CenterOutputs.Sinks(null, CLAIM_REJECTIONS_SINK, null, null,
+            CLAIM_ALERTS_SINK, CLAIM_DEAD_LETTER_SINK, null);
 
     private CenterTopology() {}
 
@@ -99,16 +120,12 @@ public final class CenterTopology {
     /** As {@link #build(CenterConfig, CenterVault, Topics, Clock)}, recording into {@code metrics}. */
     public static Topology build(CenterConfig config, CenterVault vault, Topics topics, Clock clock, CenterMetrics metrics) {
         return build(WorkflowSettings.from(config), CenterAccess.from(config), config.wireFormat().serdeFactory(), vault,
-                topics, clock, metrics);
+                topics, config.getString(CenterConfig.APPLICATION_ID), clock, metrics);
     }
 
+    /** {@code applicationId} names the center's own claim topics ({@link Topics#migrationIdClaims}). */
     public static Topology build(WorkflowSettings settings, CenterAccess access, SerdeFactory serdes, CenterVault vault,
-            Topics topics, Clock clock) {
-        return build(settings, access, serdes, vault, topics, clock, CenterMetrics.NONE);
-    }
-
-    public static Topology build(WorkflowSettings settings, CenterAccess access, SerdeFactory serdes, CenterVault vault,
-            Topics topics, Clock clock, CenterMetrics metrics) {
+            Topics topics, String applicationId, Clock clock, CenterMetrics metrics) {
         CenterServices services = new CenterServices(vault, settings, access, clock, metrics);
         Serde<String> keys = Serdes.String();
         Topology topology = new Topology();
@@ -116,22 +133,34 @@ public final class CenterTopology {
         // --- workflow sub-topology (keyed by VM id)
         Topic<String, OperatorRequest> requests = topics.migrationRequests();
         Topic<String, SignedEnvelope> events = topics.hostEvents();
-        Topic<String, VmRegistrationRequested> registrations = topics.vmRegistrations();
+        Topic<String, SignedEnvelope> registrations = topics.vmRegistrations();
         // Requests are read as bytes: the processor decodes them, so that whatever is not a signed request
         // (an unsigned MigrationRequested included) is refused with an alert, not only dead-lettered.
         topology.addSource(MIGRATION_REQUESTS_SOURCE, requests.keySerde().deserializer(),
                 Serdes.ByteArray().deserializer(), requests.name());
         topology.addSource(HOST_EVENTS_SOURCE, events.keySerde().deserializer(), events.valueSerde().deserializer(), events.name());
+        // Registrations as bytes too: the processor verifies each before anything of its body is read, and
+        // tells an unsigned registration of old from other bytes.
         topology.addSource(VM_REGISTRATIONS_SOURCE, registrations.keySerde().deserializer(),
-                registrations.valueSerde().deserializer(), registrations.name());
+                Serdes.ByteArray().deserializer(), registrations.name());
         topology.addProcessor(REQUEST_VALIDATOR,
                 () -> new MigrationRequestProcessor(services, requests.valueSerde().deserializer()),
                 MIGRATION_REQUESTS_SOURCE);
         topology.addProcessor(HOST_REPLY_PROCESSOR,
                 () -> new HostReplyProcessor(services, events.valueSerde().serializer()), HOST_EVENTS_SOURCE);
         topology.addProcessor(REGISTRATION_PROCESSOR,
-                () -> new RegistrationProcessor(services, registrations.valueSerde().serializer()), VM_REGISTRATIONS_SOURCE);
-        String[] workflow = {REQUEST_VALIDATOR, HOST_REPLY_PROCESSOR, REGISTRATION_PROCESSOR};
+                () -> new RegistrationProcessor(services, registrations.valueSerde().deserializer()), VM_REGISTRATIONS_SOURCE);
+        // A verified migration request leaves the workflow to claim its id (keyed by migration id) and
+        // comes back, claimed, keyed by its VM id: only then does the workflow machine see it.
+        Topic<String, MigrationRequested> claims = topics.migrationIdClaims(applicationId);
+        Topic<String, MigrationRequested> claimed = topics.claimedMigrationRequests(applicationId);
+        topology.addSink(MIGRATION_ID_CLAIMS_SINK, claims.name(), claims.keySerde().serializer(),
+                claims.valueSerde().serializer(), REQUEST_VALIDATOR);
+        topology.addSource(CLAIMED_REQUESTS_SOURCE, claimed.keySerde().deserializer(), claimed.valueSerde().deserializer(),
+                claimed.name());
+        topology.addProcessor(CLAIMED_REQUEST_PROCESSOR,
+                () -> new ClaimedRequestProcessor(services, claimed.valueSerde().serializer()), CLAIMED_REQUESTS_SOURCE);
+        String[] workflow = {REQUEST_VALIDATOR, HOST_REPLY_PROCESSOR, REGISTRATION_PROCESSOR, CLAIMED_REQUEST_PROCESSOR};
         topology.addStateStore(store(MIGRATIONS_STORE, serdes.serde(MigrationState.class)), workflow);
         topology.addStateStore(store(MIGRATIONS_BY_ID_STORE, serdes.serde(MigrationState.class)), workflow);
         topology.addStateStore(store(BINDINGS_STORE, serdes.serde(VmInventoryEntry.class)), workflow);
@@ -143,7 +172,7 @@ public final class CenterTopology {
         topology.addSink(HOST_COMMANDS_SINK, toHost, keys.serializer(),
                 topics.hostCommands("any").valueSerde().serializer(), workflow);
         topology.addSink(REJECTIONS_SINK, topics.migrationRejections().name(), keys.serializer(),
-                topics.migrationRejections().valueSerde().serializer(), REQUEST_VALIDATOR);
+                topics.migrationRejections().valueSerde().serializer(), REQUEST_VALIDATOR, CLAIMED_REQUEST_PROCESSOR);
         topology.addSink(AUDIT_SINK, topics.migrationAudit().name(), keys.serializer(),
                 topics.migrationAudit().valueSerde().serializer(), workflow);
         topology.addSink(INVENTORY_SINK, topics.vmInventory().name(), keys.serializer(),
@@ -152,6 +181,21 @@ public final class CenterTopology {
                 topics.securityAlerts().valueSerde().serializer(), workflow);
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetter().name(), topics.deadLetter().keySerde().serializer(),
                 topics.deadLetter().valueSerde().serializer(), workflow);
+
+        // --- claim sub-topology (keyed by migration id)
+        topology.addSource(MIGRATION_ID_CLAIMS_SOURCE, claims.keySerde().deserializer(), claims.valueSerde().deserializer(),
+                claims.name());
+        topology.addProcessor(MIGRATION_ID_CLAIMER,
+                () -> new MigrationIdClaimProcessor(services, claims.valueSerde().serializer()), MIGRATION_ID_CLAIMS_SOURCE);
+        topology.addStateStore(store(MIGRATION_ID_CLAIMS_STORE, serdes.serde(MigrationRequested.class)), MIGRATION_ID_CLAIMER);
+        topology.addSink(CLAIMED_REQUESTS_SINK, claimed.name(), claimed.keySerde().serializer(),
+                claimed.valueSerde().serializer(), MIGRATION_ID_CLAIMER);
+        topology.addSink(CLAIM_REJECTIONS_SINK, topics.migrationRejections().name(), keys.serializer(),
+                topics.migrationRejections().valueSerde().serializer(), MIGRATION_ID_CLAIMER);
+        topology.addSink(CLAIM_ALERTS_SINK, topics.securityAlerts().name(), keys.serializer(),
+                topics.securityAlerts().valueSerde().serializer(), MIGRATION_ID_CLAIMER);
+        topology.addSink(CLAIM_DEAD_LETTER_SINK, topics.deadLetter().name(), topics.deadLetter().keySerde().serializer(),
+                topics.deadLetter().valueSerde().serializer(), MIGRATION_ID_CLAIMER);
 
         // --- enrollment sub-topology (keyed by host id)
         var enrollments = topics.hostEnrollments();

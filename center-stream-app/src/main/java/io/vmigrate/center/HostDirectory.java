@@ -49,6 +49,17 @@ final class HostDirectory {
         return enrolled(hostId).isPresent();
     }
 
+    /** Whether {@code hostId} was approved once and has been retired since. */
+    boolean isRetired(String hostId) {
+        TrustRegistryEntry entry = hostId == null ? null : registry.get(hostEntryId(hostId));
+        return entry != null && entry.getRevoked();
+    }
+
+    /** Whether {@code hostId} enrolled and waits for an operator's approval. */
+    boolean isPending(String hostId) {
+        return hostId != null && registry.get(TrustRegistryEntries.pendingHostEntryId(hostId)) != null;
+    }
+
     Optional<PublicKeyHandle> encapsulationKey(String hostId) {
         return enrolled(hostId).map(host -> PublicKeyRecords.fromRecord(host.getSecureZoneEncapsulationKey()));
     }

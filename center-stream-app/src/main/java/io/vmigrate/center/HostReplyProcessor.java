@@ -2,6 +2,7 @@ package io.vmigrate.center;
 
 import io.vmigrate.center.workflow.VerifiedReply;
 import io.vmigrate.schema.common.Direction;
+import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.envelope.EnvelopeOpener;
 import io.vmigrate.schema.envelope.EnvelopeRefusedException;
@@ -42,7 +43,9 @@ final class HostReplyProcessor implements Processor<String, SignedEnvelope, Obje
     @Override
     public void process(Record<String, SignedEnvelope> record) {
         SignedEnvelope reply = record.value();
-        if (reply == null || reply.getDirection() != Direction.HOST_TO_CENTER || !reply.getVmId().equals(record.key())) {
+        if (reply == null || reply.getDirection() != Direction.HOST_TO_CENTER || !reply.getVmId().equals(record.key())
+                || reply.getMessageType() == MessageType.VM_REGISTRATION_REQUESTED) {
+            // A registration is no reply: it counts only on vm.registrations (RegistrationProcessor).
             deadLetter(record, RefusalReason.MALFORMED, "not a host reply keyed by its VM id");
             return;
         }

@@ -20,7 +20,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * bad signature, expired) is dead-lettered with its reason and alerted, attributed to no migration;
  * a verified request of a role that may not write (an auditor) is rejected with a
  * {@code MigrationRejected} and alerted. Only then does the machine see it, with {@code requestedBy}
- * replaced by the verified operator's name.
+ * replaced by the verified operator's name: an abort at once, a migration once its id is claimed
+ * ({@link MigrationIdClaimProcessor}, then {@link ClaimedRequestProcessor}).
  */
 final class MigrationRequestProcessor implements Processor<String, byte[], Object, Object> {
 
@@ -28,6 +29,7 @@ final class MigrationRequestProcessor implements Processor<String, byte[], Objec
     private final Deserializer<OperatorRequest> deserializer;
     private OperatorRequestGate gate;
     private WorkflowAdapter workflow;
+    private ProcessorContext<Object, Object> context;
 
     MigrationRequestProcessor(CenterServices services, Deserializer<OperatorRequest> deserializer) {
         this.services = services;
@@ -36,6 +38,7 @@ final class MigrationRequestProcessor implements Processor<String, byte[], Objec
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
+        this.context = context;
         this.workflow = new WorkflowAdapter(context, services);
         this.gate = new OperatorRequestGate(deserializer, new OperatorRequestOpener(GrantedOperators.of(context, services),
                 services.clock(), services.settings().allowedClockSkew()), workflow.outputs());
@@ -53,14 +56,14 @@ final class MigrationRequestProcessor implements Processor<String, byte[], Objec
             return;
         }
         switch (verified.type()) {
-            case MIGRATION_REQUESTED -> migrate(verified);
+            case MIGRATION_REQUESTED -> migrate(record, verified);
             case ABORT_REQUESTED -> abort(verified);
             default -> gate.refuse(record, RefusalReason.MALFORMED, "request " + verified.requestId() + ": "
                     + verified.type() + " belongs on host.approvals");
         }
     }
 
-    private void migrate(VerifiedOperatorRequest verified) {
+    private void migrate(Record<String, byte[]> record, VerifiedOperatorRequest verified) {
         MigrationRequested request = MigrationRequested.newBuilder(verified.body(MigrationRequested.class))
                 .setRequestedBy(verified.operator().name())
                 .build();
@@ -68,7 +71,9 @@ final class MigrationRequestProcessor implements Processor<String, byte[], Objec
             unauthorized(verified, request.getMigrationId(), request.getVmId());
             return;
         }
-        workflow.apply(workflow.machine().onRequest(workflow.facts(request.getVmId()), request, workflow.now()));
+        // To the claim step, keyed by migration id; the workflow sees the request once its id is claimed.
+        context.forward(new Record<Object, Object>(request.getMigrationId(), request, record.timestamp()),
+                CenterTopology.MIGRATION_ID_CLAIMS_SINK);
     }
 
     private void abort(VerifiedOperatorRequest verified) {

@@ -69,7 +69,8 @@ final class CenterHarness implements AutoCloseable {
     final TestInputTopic<String, io.vmigrate.schema.request.OperatorGrant> operatorRegistry;
     final TestInputTopic<String, SignedEnvelope> events;
     final TestInputTopic<byte[], byte[]> rawEvents;
-    final TestInputTopic<String, VmRegistrationRequested> registrations;
+    final TestInputTopic<String, SignedEnvelope> registrations;
+    final TestInputTopic<String, byte[]> rawRegistrations;
     final TestInputTopic<String, io.vmigrate.schema.registry.HostEnrollmentRequested> enrollments;
     final TestOutputTopic<String, AuditRecord> auditTopic;
     final TestOutputTopic<String, MigrationRejected> rejectionsTopic;
@@ -146,6 +147,8 @@ final class CenterHarness implements AutoCloseable {
         this.events = input(topics.hostEvents());
         this.rawEvents = driver.createInputTopic(Topics.HOST_EVENTS, new ByteArraySerializer(), new ByteArraySerializer());
         this.registrations = input(topics.vmRegistrations());
+        this.rawRegistrations = driver.createInputTopic(Topics.VM_REGISTRATIONS,
+                new org.apache.kafka.common.serialization.StringSerializer(), new ByteArraySerializer(), START, Duration.ZERO);
         this.enrollments = input(topics.hostEnrollments());
         this.auditTopic = output(topics.migrationAudit());
         this.rejectionsTopic = output(topics.migrationRejections());
@@ -225,8 +228,7 @@ final class CenterHarness implements AutoCloseable {
 
     /** Registers {@code vmId} on {@code host} end to end and returns the epoch-0 fingerprint. */
     String register(String vmId, SimulatedHost host) throws Exception {
-        registrations.pipeInput(vmId, VmRegistrationRequested.newBuilder().setVmId(vmId).setHostId(host.hostId)
-                .setVmName("name-" + vmId).setRequestedAt(clock.instant()).setRequestedBy("agent/" + host.hostId).build());
+        registrations.pipeInput(vmId, host.registration(vmId));
         DeliverVmKey delivery = onlyCommand(host.hostId, DeliverVmKey.class);
         String fingerprint = delivery.getBinding().getKeyFingerprint();
         reply(host, delivery.getMigrationId(), vmId, 0, KeyInstallReply.newBuilder().setMigrationId(delivery.getMigrationId())

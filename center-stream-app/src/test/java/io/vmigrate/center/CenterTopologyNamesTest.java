@@ -33,10 +33,14 @@ class CenterTopologyNamesTest {
                     Clock.systemUTC()).describe();
 
             Map<String, TreeSet<String>> storesByProcessor = new TreeMap<>();
+            Map<String, java.util.Set<String>> topicsBySource = new TreeMap<>();
             for (TopologyDescription.Subtopology subtopology : description.subtopologies()) {
                 for (TopologyDescription.Node node : subtopology.nodes()) {
                     if (node instanceof TopologyDescription.Processor processor) {
                         storesByProcessor.put(processor.name(), new TreeSet<>(processor.stores()));
+                    }
+                    if (node instanceof TopologyDescription.Source source) {
+                        topicsBySource.put(source.name(), source.topicSet());
                     }
                 }
             }
@@ -48,9 +52,16 @@ class CenterTopologyNamesTest {
                     "request-validator", workflowStores,
                     "host-reply-processor", workflowStores,
                     "registration-processor", workflowStores,
+                    "claimed-request-processor", workflowStores,
+                    "migration-id-claimer", new TreeSet<>(List.of("migration-id-claims")),
                     "enrollment-processor", enrollmentStores,
                     "host-approval-processor", enrollmentStores,
                     "operator-grant-processor", new TreeSet<String>()));
+            // The claim step's topics are named after the application id, as Kafka Streams' internal topics are.
+            assertThat(topicsBySource).containsEntry("migration-id-claims-source",
+                    java.util.Set.of("vmigrate-center-migration-id-claims-repartition"));
+            assertThat(topicsBySource).containsEntry("claimed-migration-requests-source",
+                    java.util.Set.of("vmigrate-center-claimed-migration-requests-repartition"));
             // The global operator-registry store is read by every request gate and the grant processor.
             assertThat(description.globalStores()).extracting(global -> global.processor().name() + ":"
                     + global.processor().stores()).containsExactlyInAnyOrder("trust-registry-updater:[trust-registry]",

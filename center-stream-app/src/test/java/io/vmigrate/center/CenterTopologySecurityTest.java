@@ -211,9 +211,10 @@ class CenterTopologySecurityTest {
             center.driver.createInputTopic(registry.name(), registry.keySerde().serializer(), registry.valueSerde().serializer())
                     .pipeInput(entry.getEntryId(), entry);
             assertThat(center.driver.getKeyValueStore(CenterTopology.TRUST_REGISTRY_STORE).get("host:h1")).isNull();
-            center.registrations.pipeInput("vm1", io.vmigrate.schema.inventory.VmRegistrationRequested.newBuilder()
-                    .setVmId("vm1").setHostId("h1").setRequestedAt(center.clock.instant()).setRequestedBy("x").build());
+            center.registrations.pipeInput("vm1", rogue.registration("vm1"));
             assertThat(center.commands("h1")).as("no key for a host the center never enrolled").isEmpty();
+            center.drain();
+            assertThat(center.alerts).extracting(a -> a.getReason()).containsExactly(RefusalReason.UNKNOWN_SIGNER);
         }
     }
 }

@@ -3,7 +3,6 @@ package io.vmigrate.center;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmigrate.schema.command.DeliverVmKey;
-import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.topic.Topics;
 import io.vmigrate.trust.Suite;
@@ -22,7 +21,7 @@ class RegistryIntegrityTopologyTest {
     @Test
     void tombstonesForeignEntriesAndGarbageLeaveAnEnrolledHostEnrolled() throws Exception {
         try (CenterHarness center = new CenterHarness(Suite.INTL, dir)) {
-            center.enrolledHost("h1");
+            SimulatedHost h1 = center.enrolledHost("h1");
             TrustRegistryEntry issued = center.registryTopic.readValuesToList().stream()
                     .filter(entry -> entry.getEntryId().equals("host:h1")).findFirst().orElseThrow();
             var store = center.driver.<String, TrustRegistryEntry>getKeyValueStore(CenterTopology.TRUST_REGISTRY_STORE);
@@ -39,8 +38,7 @@ class RegistryIntegrityTopologyTest {
             raw.pipeInput(null, "no key".getBytes(StandardCharsets.UTF_8));
 
             assertThat(store.get("host:h1")).isEqualTo(issued);
-            center.registrations.pipeInput("vm1", VmRegistrationRequested.newBuilder().setVmId("vm1").setHostId("h1")
-                    .setVmName("vm1").setRequestedAt(center.clock.instant()).setRequestedBy("agent/h1").build());
+            center.registrations.pipeInput("vm1", h1.registration("vm1"));
             assertThat(center.onlyCommand("h1", DeliverVmKey.class).getBinding().getVmId()).isEqualTo("vm1");
         }
     }

@@ -29,6 +29,7 @@ final class SimulatedHost {
     final PrivateKeyHandle encapsulationKey;
     final PrivateKeyHandle agentKey;
     private final EnvelopeSealer sealer;
+    private final Clock clock;
 
     SimulatedHost(String hostId, Suite suite, Clock clock) {
         this.hostId = hostId;
@@ -37,6 +38,7 @@ final class SimulatedHost {
         this.encapsulationKey = crypto.generateEncapsulationKey();
         this.agentKey = crypto.generateSigningKey();
         this.sealer = new EnvelopeSealer(crypto.signer(secureZoneSigningKey), clock, Duration.ofMinutes(1));
+        this.clock = clock;
     }
 
     String signingKeyFingerprint() {
@@ -58,6 +60,19 @@ final class SimulatedHost {
     /** A reply signed by this host's secure zone. */
     SignedEnvelope reply(String migrationId, String vmId, long epoch, SpecificRecord body) {
         return sealer.seal(Addressing.of(migrationId, vmId, hostId, epoch), body);
+    }
+
+    /** A registration of {@code vmId} on this host, signed by its secure zone as the real zone signs one. */
+    SignedEnvelope registration(String vmId) {
+        return registration(vmId, hostId);
+    }
+
+    /** A registration signed by this host's zone whose body names {@code namedHostId}. */
+    SignedEnvelope registration(String vmId, String namedHostId) {
+        return sealer.seal(Addressing.of(io.vmigrate.schema.keys.KeyContexts.registrationMigrationId(vmId), vmId, hostId, -1),
+                io.vmigrate.schema.inventory.VmRegistrationRequested.newBuilder().setVmId(vmId).setHostId(namedHostId)
+                        .setVmName("name-" + vmId).setRequestedAt(clock.instant()).setRequestedBy("host-agent/" + hostId)
+                        .build());
     }
 
     /** What the destination secure zone does with DeliverVmKey: unwrap under the deliver-vm-key context. */

@@ -7,6 +7,7 @@ import io.vmigrate.host.hypervisor.VmDigests;
 import io.vmigrate.securezone.client.SecureZonePort;
 import io.vmigrate.host.store.DurableIdSet;
 import io.vmigrate.schema.common.MessageType;
+import io.vmigrate.schema.keys.KeyContexts;
 import io.vmigrate.schema.reply.TargetVmCreated;
 import io.vmigrate.schema.securezone.SecureZoneOutcome;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
@@ -62,7 +63,7 @@ final class CommandActions {
             case ROTATE_CENTER_KEY -> rotateCenterKey(command);
             // Replies never reach a command topic's handler: the decoder dead-letters them first.
             case TARGET_VM_CREATED, KEY_INSTALL_REPLY, VM_ATTESTATION, MIGRATION_COMPLETED, VM_DEREGISTERED,
-                    ABORT_ACKNOWLEDGED, COMMAND_REFUSED ->
+                    ABORT_ACKNOWLEDGED, COMMAND_REFUSED, VM_REGISTRATION_REQUESTED ->
                 throw new IllegalStateException("not a command: " + command.envelope().getMessageType());
         };
     }
@@ -134,6 +135,11 @@ final class CommandActions {
         }
         HandlingResult result = replies.carriedOut(command, installed);
         String migrationId = command.envelope().getMigrationId();
+        String vmId = command.envelope().getVmId();
+        if (migrationId.equals(KeyContexts.registrationMigrationId(vmId))) {
+            // The epoch-0 key is here: the center answered this VM's registration, which is asked no more.
+            registrations.add(vmId);
+        }
         if (pendingCompletions.contains(migrationId)) {
             LOG.info("{}: VM key of migration {} installed; finishing its parked completion", command.record(), migrationId);
             complete(command, migrationId, command.envelope().getVmId());

@@ -189,7 +189,8 @@ public final class HostAgent implements AutoCloseable {
 
         enrollment = new HostEnrollment(hostId, PublicKeyRecords.toRecord(agentKey.publicKey()),
                 List.of(PublicKeyRecords.toRecord(centerKey)), secureZone, hypervisor, registrations, config.stateDir(),
-                outputs, clock).presenting(provisioningStatement(config));
+                outputs, clock, new Backoff(config.retryBackoff(), config.retryBackoffMax()))
+                .presenting(provisioningStatement(config));
         identity = enrollWithRetry(enrollment);
 
         handler = new CommandHandler(hostId, config.topics(), secureZone, new TimedHypervisor(hypervisor, metrics),
@@ -277,14 +278,15 @@ public final class HostAgent implements AutoCloseable {
     }
 
     private void registerNewVmsIfRequested() {
-        if (registrationRequested.getAndSet(false)) {
-            try {
+        try {
+            if (registrationRequested.getAndSet(false)) {
                 enrollment.registerUnknownVms();
-            } catch (IOException | RetriableException e) {
-                // Transient (disk, broker): asked again after the next poll.
-                LOG.warn("host {}: registering new VMs failed, trying again: {}", config.hostId(), e.toString());
-                registrationRequested.set(true);
             }
+            enrollment.askAgainForUnansweredRegistrations();
+        } catch (IOException | RetriableException e) {
+            // Transient (disk, broker): asked again after the next poll.
+            LOG.warn("host {}: registering new VMs failed, trying again: {}", config.hostId(), e.toString());
+            registrationRequested.set(true);
         }
     }
 

@@ -79,6 +79,7 @@ class CommandHandlerTest {
         KeyInstallReply reply = openReply(source, lastReply(source)).body(KeyInstallReply.class);
         assertThat(reply.getOutcome()).isEqualTo(KeyInstallOutcome.INSTALLED);
         assertThat(reply.getEpoch()).isZero();
+        assertThat(source.registrations.contains(VM)).as("the registration is answered: asked no more").isTrue();
         source.published.clear();
     }
 

@@ -2,6 +2,8 @@ package io.vmigrate.securezone;
 
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.inventory.VmRegistrationRequested;
+import io.vmigrate.schema.keys.KeyContexts;
 import io.vmigrate.schema.reply.CommandRefused;
 import io.vmigrate.schema.reply.TargetVmCreated;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
@@ -13,13 +15,16 @@ import java.io.IOException;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * SIGN_REPLY: signs a reply body the agent wrote, of two kinds only: TARGET_VM_CREATED for a verified
- * CREATE_TARGET_VM (once per migration) and COMMAND_REFUSED; both must name this host.
+ * SIGN_REPLY: signs a body the agent wrote, of three kinds only: TARGET_VM_CREATED for a verified
+ * CREATE_TARGET_VM (once per migration), COMMAND_REFUSED, and VM_REGISTRATION_REQUESTED (under the
+ * registration's migration id {@code register:<vmId>}); each must name this host.
  */
 final class SignReplyHandler implements OperationHandler {
 
     private static final SingleObjectCodec<TargetVmCreated> TARGETS_CREATED = SingleObjectCodec.of(TargetVmCreated.class);
     private static final SingleObjectCodec<CommandRefused> REFUSALS = SingleObjectCodec.of(CommandRefused.class);
+    private static final SingleObjectCodec<VmRegistrationRequested> REGISTRATIONS =
+            SingleObjectCodec.of(VmRegistrationRequested.class);
 
     private final String hostId;
     private final ZoneStore store;
@@ -45,9 +50,18 @@ final class SignReplyHandler implements OperationHandler {
                 return ZoneResponses.signed(request.sequence(),
                         replies.seal(refused.getMigrationId(), refused.getVmId(), signRequest.getBindingEpoch(), refused));
             }
+            case VM_REGISTRATION_REQUESTED: {
+                // The zone cannot see the hypervisor: it vouches only that this host asks, so a host's
+                // registration can never name another host, and the center learns which zone asked.
+                VmRegistrationRequested registration = decode(REGISTRATIONS, body);
+                requireThisHost(registration.getHostId());
+                return ZoneResponses.signed(request.sequence(), replies.seal(
+                        KeyContexts.registrationMigrationId(registration.getVmId()), registration.getVmId(),
+                        signRequest.getBindingEpoch(), registration));
+            }
             default:
-                throw new ZoneRefusal(RefusalReason.MALFORMED, "the secure zone signs only TARGET_VM_CREATED and"
-                        + " COMMAND_REFUSED on request, not " + signRequest.getMessageType());
+                throw new ZoneRefusal(RefusalReason.MALFORMED, "the secure zone signs only TARGET_VM_CREATED,"
+                        + " COMMAND_REFUSED and VM_REGISTRATION_REQUESTED on request, not " + signRequest.getMessageType());
         }
     }
 

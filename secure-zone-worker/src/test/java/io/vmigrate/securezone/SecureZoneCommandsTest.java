@@ -215,6 +215,29 @@ class SecureZoneCommandsTest {
         }
     }
 
+    @Test
+    void signReplySignsARegistrationOnlyForThisHostUnderItsRegistrationId() throws Exception {
+        try (var zone = ZoneFixture.provisioned(dir, Suite.INTL)) {
+            var client = zone.client();
+            var codec = SingleObjectCodec.of(io.vmigrate.schema.inventory.VmRegistrationRequested.class);
+            var registration = io.vmigrate.schema.inventory.VmRegistrationRequested.newBuilder().setVmId("vm1")
+                    .setHostId(HOST).setVmName("web").setRequestedAt(Instant.now()).setRequestedBy("agent").build();
+            SecureZoneResponse signed = client.signReply(MessageType.VM_REGISTRATION_REQUESTED, codec.encode(registration), -1);
+            assertThat(signed.getOutcome()).isEqualTo(SecureZoneOutcome.OK);
+            OpenedEnvelope opened = zone.openReply(signed);
+            assertThat(opened.envelope().getMessageType()).isEqualTo(MessageType.VM_REGISTRATION_REQUESTED);
+            assertThat(opened.envelope().getMigrationId())
+                    .isEqualTo(io.vmigrate.schema.keys.KeyContexts.registrationMigrationId("vm1"));
+            assertThat(opened.envelope().getHostId()).isEqualTo(HOST);
+            assertThat(opened.body(io.vmigrate.schema.inventory.VmRegistrationRequested.class).getVmName()).isEqualTo("web");
+
+            var forAnotherHost = io.vmigrate.schema.inventory.VmRegistrationRequested.newBuilder(registration)
+                    .setHostId("another-host").build();
+            assertRefused(client.signReply(MessageType.VM_REGISTRATION_REQUESTED, codec.encode(forAnotherHost), -1),
+                    RefusalReason.WRONG_HOST);
+        }
+    }
+
     // ---- common command checks ----
 
     @ParameterizedTest

@@ -4,7 +4,7 @@ import io.vmigrate.schema.keys.KeyContexts;
 import java.util.regex.Pattern;
 
 /** What an operator may name a migration: short, printable, and never one of the center's own registration ids. */
-final class MigrationIds {
+public final class MigrationIds {
 
     static final String RULE = "1 to 128 characters of A-Z a-z 0-9 . _ : - and not start with 'register:'";
 
@@ -12,7 +12,7 @@ final class MigrationIds {
 
     private MigrationIds() {}
 
-    static boolean isValid(String migrationId) {
+    public static boolean isValid(String migrationId) {
         return migrationId != null && ALLOWED.matcher(migrationId).matches()
                 && !migrationId.startsWith(KeyContexts.registrationMigrationId(""));
     }

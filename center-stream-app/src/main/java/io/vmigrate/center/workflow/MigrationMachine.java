@@ -200,8 +200,9 @@ public final class MigrationMachine {
                 return Outcome.untouched(new Effect.LogOnly("vm " + vmId + " registration by " + hostId
                         + ": already bound (epoch " + binding.getBinding().getEpoch() + "); nothing to do"));
             }
-            return Outcome.untouched(new Effect.Alert(RefusalReason.BINDING_MISMATCH, "host " + hostId + " registers VM "
-                    + vmId + ", which is bound to " + boundTo, hostId, null, vmId, null));
+            String detail = "host " + hostId + " registers VM " + vmId + ", which is bound to " + boundTo;
+            return Outcome.untouched(new Effect.DeadLetterInput(RefusalReason.BINDING_MISMATCH, detail),
+                    new Effect.Alert(RefusalReason.BINDING_MISMATCH, detail, hostId, null, vmId, null));
         }
         MigrationState current = facts.migration();
         if (MigrationSteps.isInFlight(current)) {

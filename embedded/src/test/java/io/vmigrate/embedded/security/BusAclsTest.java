@@ -49,6 +49,22 @@ class BusAclsTest {
     }
 
     @Test
+    void theClaimStepsTopicsAreTheCentersAlone() {
+        for (var topic : List.of(topics.migrationIdClaims("vmigrate-center"), topics.claimedMigrationRequests("vmigrate-center"))) {
+            for (AclOperation operation : List.of(AclOperation.CREATE, AclOperation.DESCRIBE, AclOperation.READ,
+                    AclOperation.WRITE)) {
+                assertThat(allows(center, operation, topic.name())).as("center %s %s", operation, topic.name()).isTrue();
+            }
+            for (BusPrincipal other : List.of(h1, operator, auditor)) {
+                assertThat(allows(other, AclOperation.WRITE, topic.name())).as("%s writes %s", other.name(), topic.name())
+                        .isFalse();
+                assertThat(allows(other, AclOperation.READ, topic.name())).as("%s reads %s", other.name(), topic.name())
+                        .isFalse();
+            }
+        }
+    }
+
+    @Test
     void anOperatorWritesOnlyRequestsAndAnAuditorNothing() {
         assertThat(operator.acls()).filteredOn(b -> b.entry().operation() == AclOperation.WRITE)
                 .extracting(b -> b.pattern().name()).containsExactly(Topics.MIGRATION_REQUESTS, topics.hostApprovals().name(),

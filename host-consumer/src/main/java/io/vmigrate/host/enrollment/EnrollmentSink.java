@@ -1,6 +1,5 @@
 package io.vmigrate.host.enrollment;
 
-import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.HostEnrollmentRequested;
 
 /** Where enrollment goes (Kafka in production); each call returns once the effect is durable. */
@@ -12,6 +11,6 @@ public interface EnrollmentSink {
     /** To {@code host.enrollments}, keyed by host id. */
     void requestEnrollment(HostEnrollmentRequested request);
 
-    /** To {@code vm.registrations}, keyed by VM id. */
-    void requestRegistration(VmRegistrationRequested request);
+    /** To {@code vm.registrations}, keyed by VM id: a VM_REGISTRATION_REQUESTED envelope signed by the secure zone. */
+    void requestRegistration(String vmId, byte[] signedRegistration);
 }

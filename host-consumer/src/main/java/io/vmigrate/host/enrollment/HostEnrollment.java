@@ -13,7 +13,14 @@ import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.securezone.SecureZoneIdentity;
 import io.vmigrate.schema.securezone.SecureZoneOutcome;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
+import io.vmigrate.common.retry.Backoff;
+import io.vmigrate.schema.common.MessageType;
+import io.vmigrate.schema.serde.ByteBuffers;
+import io.vmigrate.schema.serde.SingleObjectCodec;
 import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,12 +37,16 @@ import org.slf4j.LoggerFactory;
  * Enrolls this host, idempotently at every start (ARCHITECTURE.md, "Enrollment"): pins the agent
  * key and the center key in the secure zone, creates the command topic, asks the center to enroll the
  * host with the secure zone's proof of possession, and asks it to register every VM on this host that
- * the center does not know yet. What was requested is remembered under the state dir, so a restart
- * does not ask again.
+ * is not bound here yet, in registrations its secure zone signs. The enrollment asked for is remembered
+ * under the state dir, so a restart does not ask again; a registration is asked again until answered.
  */
 public final class HostEnrollment {
 
     static final String ENROLLMENT_MARKER = "enrollment-requested";
+    /** A registration acts on no binding: the VM has none yet. */
+    static final long NO_BINDING_EPOCH = -1;
+    private static final SingleObjectCodec<VmRegistrationRequested> REGISTRATIONS =
+            SingleObjectCodec.of(VmRegistrationRequested.class);
 
     private static final Logger LOG = LoggerFactory.getLogger(HostEnrollment.class);
 
@@ -49,10 +60,18 @@ public final class HostEnrollment {
     private final EnrollmentSink sink;
     private final Clock clock;
     private Optional<ProvisioningStatement> provisioningStatement = Optional.empty();
+    private final Backoff registrationRetry;
+    /** VM id → name of the VMs asked about in this run whose epoch-0 key has not arrived yet. */
+    private final Map<String, String> unanswered = new LinkedHashMap<>();
+    private Instant nextRegistrationRetry = Instant.MIN;
 
+    /**
+     * {@code registrations} holds the VMs bound here (epoch-0 key installed, or arrived by migration);
+     * {@code registrationRetry} paces the requests asked again for VMs still unbound.
+     */
     public HostEnrollment(String hostId, PublicKeyRecord agentKey, List<PublicKeyRecord> centerKeys,
             SecureZonePort secureZone, HypervisorPort hypervisor, DurableIdSet registrations, Path stateDir,
-            EnrollmentSink sink, Clock clock) {
+            EnrollmentSink sink, Clock clock, Backoff registrationRetry) {
         this.hostId = Objects.requireNonNull(hostId, "hostId");
         this.agentKey = Objects.requireNonNull(agentKey, "agentKey");
         this.centerKeys = List.copyOf(centerKeys);
@@ -62,6 +81,7 @@ public final class HostEnrollment {
         this.stateDir = Objects.requireNonNull(stateDir, "stateDir");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.registrationRetry = Objects.requireNonNull(registrationRetry, "registrationRetry");
     }
 
     /** Presents a provisioning CA's statement with the enrollment request, so a center that trusts the CA approves at once. */
@@ -132,23 +152,56 @@ public final class HostEnrollment {
     }
 
     /**
-     * Asks the center to register every running VM of this host it was not asked about before: the
-     * VMs found at enrollment, and later those created here since (see {@code HostAgent#registerNewVms}).
+     * Asks the center to register every running VM of this host it has not bound here and that was not
+     * asked about in this run: the VMs found at enrollment, and later those created here since (see
+     * {@code HostAgent#registerNewVms}). Each request is a VM_REGISTRATION_REQUESTED envelope signed by
+     * this host's secure zone; a VM counts as registered once its epoch-0 key was installed here.
      */
     public void registerUnknownVms() throws IOException {
         for (VmInfo vm : hypervisor.list()) {
-            if (vm.state() != VmState.RUNNING || registrations.contains(vm.vmId())) {
+            if (vm.state() != VmState.RUNNING || registrations.contains(vm.vmId()) || unanswered.containsKey(vm.vmId())) {
                 continue;
             }
-            sink.requestRegistration(VmRegistrationRequested.newBuilder()
-                    .setVmId(vm.vmId())
-                    .setHostId(hostId)
-                    .setVmName(vm.name())
-                    .setRequestedAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
-                    .setRequestedBy("host-agent/" + hostId)
-                    .build());
-            registrations.add(vm.vmId());
-            LOG.info("host {} asked to register VM {}", hostId, vm.vmId());
+            unanswered.put(vm.vmId(), vm.name());
+            askToRegister(vm.vmId(), vm.name());
+            registrationRetry.reset();
+            nextRegistrationRetry = clock.instant().plus(registrationRetry.next());
         }
+    }
+
+    /**
+     * Asks again, backing off, for the VMs asked about whose epoch-0 key has not arrived. The center
+     * refuses the registrations of a host it has not approved, and may read the first one before the
+     * approval it just published: an unanswered registration is not a final one.
+     */
+    public void askAgainForUnansweredRegistrations() throws IOException {
+        unanswered.keySet().removeIf(registrations::contains);
+        if (unanswered.isEmpty() || clock.instant().isBefore(nextRegistrationRetry)) {
+            return;
+        }
+        for (Map.Entry<String, String> vm : Map.copyOf(unanswered).entrySet()) {
+            askToRegister(vm.getKey(), vm.getValue());
+        }
+        nextRegistrationRetry = clock.instant().plus(registrationRetry.next());
+    }
+
+    private void askToRegister(String vmId, String vmName) throws IOException {
+        VmRegistrationRequested registration = VmRegistrationRequested.newBuilder()
+                .setVmId(vmId)
+                .setHostId(hostId)
+                .setVmName(vmName)
+                .setRequestedAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setRequestedBy("host-agent/" + hostId)
+                .build();
+        SecureZoneResponse signed = secureZone.signReply(MessageType.VM_REGISTRATION_REQUESTED,
+                REGISTRATIONS.encode(registration), NO_BINDING_EPOCH);
+        if (signed.getOutcome() == SecureZoneOutcome.REFUSED || signed.getSignedReply() == null) {
+            // Asked again at the next retry; the zone refuses only a registration naming another host.
+            LOG.warn("host {}: secure zone will not sign the registration of VM {}: {} {}", hostId, vmId,
+                    signed.getReason(), signed.getDetail());
+            return;
+        }
+        sink.requestRegistration(vmId, ByteBuffers.toArray(signed.getSignedReply()));
+        LOG.info("host {} asked to register VM {}", hostId, vmId);
     }
 }

@@ -6,7 +6,6 @@ import io.vmigrate.host.enrollment.EnrollmentSink;
 import io.vmigrate.schema.alert.SecurityAlert;
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.envelope.SignedEnvelope;
-import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.serde.SingleObjectCodec;
 import io.vmigrate.schema.topic.DeadLetterHeaders;
@@ -96,8 +95,9 @@ public final class KafkaOutputs implements ReplyPublisher, EnrollmentSink {
     }
 
     @Override
-    public void requestRegistration(VmRegistrationRequested request) {
-        send(topics.vmRegistrations(), request.getVmId().toString(), request, new RecordHeaders());
+    public void requestRegistration(String vmId, byte[] signedRegistration) {
+        // Re-serialized through the topic's serde so the configured wire format is honoured.
+        send(topics.vmRegistrations(), vmId, ENVELOPES.decode(signedRegistration), new RecordHeaders());
     }
 
     private <V> void send(Topic<String, V> topic, String key, V value, RecordHeaders headers) {

@@ -15,8 +15,18 @@ import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.SignatureBlob;
 import io.vmigrate.trust.Suite;
+import io.vmigrate.common.retry.Backoff;
+import io.vmigrate.schema.common.MessageType;
+import io.vmigrate.schema.envelope.EnvelopeOpener;
+import io.vmigrate.schema.envelope.OpenedEnvelope;
+import io.vmigrate.schema.envelope.SignedEnvelope;
+import io.vmigrate.schema.keys.KeyContexts;
+import io.vmigrate.schema.serde.SingleObjectCodec;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,7 +41,7 @@ class HostEnrollmentTest {
     private static final class RecordingSink implements EnrollmentSink {
         final List<String> topics = new ArrayList<>();
         final List<HostEnrollmentRequested> enrollments = new ArrayList<>();
-        final List<VmRegistrationRequested> registrations = new ArrayList<>();
+        final List<SignedEnvelope> registrations = new ArrayList<>();
 
         @Override
         public void ensureCommandTopic(String hostId) {
@@ -44,16 +54,43 @@ class HostEnrollmentTest {
         }
 
         @Override
-        public void requestRegistration(VmRegistrationRequested request) {
-            registrations.add(request);
+        public void requestRegistration(String vmId, byte[] signedRegistration) {
+            SignedEnvelope envelope = ENVELOPES.decode(signedRegistration);
+            assertThat(envelope.getVmId()).isEqualTo(vmId);
+            registrations.add(envelope);
         }
     }
 
+    private static final SingleObjectCodec<SignedEnvelope> ENVELOPES = SingleObjectCodec.of(SignedEnvelope.class);
+
     private HostEnrollment enrollment(TestHost host, CommandFeed center, RecordingSink sink, Path agentState)
             throws Exception {
+        return enrollment(host, center, sink, agentState, Clock.systemUTC());
+    }
+
+    private HostEnrollment enrollment(TestHost host, CommandFeed center, RecordingSink sink, Path agentState, Clock clock)
+            throws Exception {
+        return enrollment(host, center, sink, agentState, clock, DurableIdSet.open(agentState.resolve("registered-vms")));
+    }
+
+    private HostEnrollment enrollment(TestHost host, CommandFeed center, RecordingSink sink, Path agentState, Clock clock,
+            DurableIdSet bound) {
         return new HostEnrollment(host.hostId, PublicKeyRecords.toRecord(host.agentKey.publicKey()),
                 List.of(PublicKeyRecords.toRecord(center.publicKey())), host.secureZone, host.hypervisor,
-                DurableIdSet.open(agentState.resolve("registered-vms")), agentState, sink, Clock.systemUTC());
+                bound, agentState, sink, clock,
+                new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(4)));
+    }
+
+    /** Opens a registration as the center does: with the zone's signing key the host enrolled. */
+    private static VmRegistrationRequested opened(TestHost host, SignedEnvelope registration) throws Exception {
+        var zoneKey = host.identity.getSigningKey();
+        var verifier = host.suite.verifier(PublicKeyRecords.fromRecord(zoneKey));
+        OpenedEnvelope opened = new EnvelopeOpener(keyId -> keyId.equals(zoneKey.getKeyId()) ? Optional.of(verifier)
+                : Optional.empty(), Clock.systemUTC(), Duration.ZERO).open(registration);
+        assertThat(registration.getMessageType()).isEqualTo(MessageType.VM_REGISTRATION_REQUESTED);
+        assertThat(registration.getHostId()).isEqualTo(host.hostId);
+        assertThat(registration.getMigrationId()).isEqualTo(KeyContexts.registrationMigrationId(registration.getVmId()));
+        return opened.body(VmRegistrationRequested.class);
     }
 
     @Test
@@ -77,15 +114,72 @@ class HostEnrollmentTest {
                     EnrollmentProof.signingInput("h1", request.getSecureZoneSigningKey(),
                             request.getSecureZoneEncapsulationKey(), request.getAgentKey()),
                     EnrollmentProof.context("h1"));
-            assertThat(sink.registrations).extracting(r -> r.getVmId() + ":" + r.getVmName() + "@" + r.getHostId())
-                    .containsExactly("vm-1:web@h1", "vm-2:db@h1");
+            List<String> asked = new ArrayList<>();
+            for (SignedEnvelope registration : sink.registrations) {
+                VmRegistrationRequested body = opened(host, registration);
+                asked.add(body.getVmId() + ":" + body.getVmName() + "@" + body.getHostId());
+            }
+            assertThat(asked).containsExactly("vm-1:web@h1", "vm-2:db@h1");
 
-            // A restart asks for nothing again, but registers a VM that appeared meanwhile.
+            // A restart does not enroll again; it asks again for the VMs not bound here (vm-1's epoch-0 key
+            // arrived meanwhile) and registers a VM that appeared meanwhile.
+            DurableIdSet.open(agentState.resolve("registered-vms")).add("vm-1");
             host.hypervisor.defineVm("vm-3", "cache", new byte[] {4});
             RecordingSink afterRestart = new RecordingSink();
             enrollment(host, center, afterRestart, agentState).enroll();
             assertThat(afterRestart.enrollments).isEmpty();
-            assertThat(afterRestart.registrations).extracting(VmRegistrationRequested::getVmId).containsExactly("vm-3");
+            assertThat(afterRestart.registrations).extracting(SignedEnvelope::getVmId).containsExactly("vm-2", "vm-3");
+        }
+    }
+
+    @Test
+    void aRegistrationNotAnsweredIsAskedAgainBackingOffUntilTheVmsKeyArrives() throws Exception {
+        CommandFeed center = new CommandFeed(CryptoSuites.get(Suite.INTL));
+        try (TestHost host = new TestHost("h1", center.crypto(), dir.resolve("hv"), dir.resolve("h1"), center.publicKey())) {
+            host.hypervisor.defineVm("vm-1", "web", new byte[] {1, 2});
+            Path agentState = dir.resolve("h1/agent");
+            RecordingSink sink = new RecordingSink();
+            Instant[] now = {Instant.parse("2030-01-01T00:00:00Z")};
+            Clock clock = new Clock() {
+                @Override
+                public java.time.ZoneId getZone() {
+                    return java.time.ZoneOffset.UTC;
+                }
+
+                @Override
+                public Clock withZone(java.time.ZoneId zone) {
+                    return this;
+                }
+
+                @Override
+                public Instant instant() {
+                    return now[0];
+                }
+            };
+            DurableIdSet bound = DurableIdSet.open(agentState.resolve("registered-vms"));
+            HostEnrollment enrollment = enrollment(host, center, sink, agentState, clock, bound);
+            enrollment.enroll();
+            assertThat(sink.registrations).hasSize(1);
+
+            enrollment.askAgainForUnansweredRegistrations();
+            assertThat(sink.registrations).as("not before the first wait").hasSize(1);
+            now[0] = now[0].plusSeconds(1);
+            enrollment.askAgainForUnansweredRegistrations();
+            assertThat(sink.registrations).hasSize(2);
+            now[0] = now[0].plusSeconds(1);
+            enrollment.askAgainForUnansweredRegistrations();
+            assertThat(sink.registrations).as("the wait doubles").hasSize(2);
+            now[0] = now[0].plusSeconds(1);
+            enrollment.askAgainForUnansweredRegistrations();
+            assertThat(sink.registrations).hasSize(3);
+            assertThat(opened(host, sink.registrations.get(2)).getVmId()).isEqualTo("vm-1");
+
+            // Once the epoch-0 key is installed here (the command handler adds the VM), it is asked about no more.
+            bound.add("vm-1");
+            now[0] = now[0].plusSeconds(60);
+            enrollment.askAgainForUnansweredRegistrations();
+            enrollment.registerUnknownVms();
+            assertThat(sink.registrations).hasSize(3);
         }
     }
 
@@ -96,7 +190,8 @@ class HostEnrollmentTest {
             var otherAgentKey = host.suite.generateSigningKey();
             var enrollment = new HostEnrollment("h1", PublicKeyRecords.toRecord(otherAgentKey.publicKey()),
                     List.of(PublicKeyRecords.toRecord(center.publicKey())), host.secureZone, host.hypervisor,
-                    DurableIdSet.open(dir.resolve("r")), dir, new RecordingSink(), Clock.systemUTC());
+                    DurableIdSet.open(dir.resolve("r")), dir, new RecordingSink(), Clock.systemUTC(),
+                    new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(1)));
 
             assertThatThrownBy(enrollment::enroll).isInstanceOf(AgentFatalException.class);
         }

@@ -10,6 +10,7 @@ import io.vmigrate.schema.common.Direction;
 import io.vmigrate.schema.common.HostRole;
 import io.vmigrate.schema.common.MessageType;
 import io.vmigrate.schema.registry.CenterKeyRotation;
+import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.reply.AbortAcknowledged;
 import io.vmigrate.schema.reply.CommandRefused;
 import io.vmigrate.schema.reply.KeyInstallReply;
@@ -79,6 +80,8 @@ public final class MessageCatalogue {
             case VM_DEREGISTERED -> reply(type, VmDeregistered.class, SOURCE);
             case ABORT_ACKNOWLEDGED -> reply(type, AbortAcknowledged.class, EITHER);
             case COMMAND_REFUSED -> reply(type, CommandRefused.class, EITHER);
+            // Not a reply to a command: a host asks, on vm.registrations, for the epoch-0 key of a VM it runs.
+            case VM_REGISTRATION_REQUESTED -> reply(type, VmRegistrationRequested.class, EITHER);
         };
     }
 

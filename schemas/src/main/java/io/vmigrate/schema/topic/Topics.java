@@ -4,11 +4,11 @@ import io.vmigrate.schema.alert.SecurityAlert;
 import io.vmigrate.schema.audit.AuditRecord;
 import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
-import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
 import io.vmigrate.schema.request.MigrationRejected;
 import io.vmigrate.schema.request.OperatorGrant;
+import io.vmigrate.schema.request.MigrationRequested;
 import io.vmigrate.schema.request.OperatorRequest;
 import io.vmigrate.schema.serde.SerdeFactory;
 import io.vmigrate.schema.serde.WireFormat;
@@ -61,7 +61,7 @@ public final class Topics {
     private final Topic<String, SecurityAlert> securityAlerts;
     private final Topic<byte[], byte[]> deadLetter;
     private final Topic<String, HostEnrollmentRequested> hostEnrollments;
-    private final Topic<String, VmRegistrationRequested> vmRegistrations;
+    private final Topic<String, SignedEnvelope> vmRegistrations;
     private final Topic<String, OperatorRequest> hostApprovals;
     private final Topic<String, OperatorGrant> operatorGrants;
     private final Topic<String, OperatorGrant> operatorRegistry;
@@ -78,7 +78,7 @@ public final class Topics {
         this.securityAlerts = new Topic<>(SECURITY_ALERTS, keys, serdes.serde(SecurityAlert.class), RETAINED);
         this.deadLetter = new Topic<>(DEAD_LETTER, Serdes.ByteArray(), Serdes.ByteArray(), RETAINED);
         this.hostEnrollments = new Topic<>(HOST_ENROLLMENTS, keys, serdes.serde(HostEnrollmentRequested.class), RETAINED);
-        this.vmRegistrations = new Topic<>(VM_REGISTRATIONS, keys, serdes.serde(VmRegistrationRequested.class), Map.of());
+        this.vmRegistrations = new Topic<>(VM_REGISTRATIONS, keys, serdes.serde(SignedEnvelope.class), Map.of());
         // Approvals and retirements are evidence of who trusted which host: kept like the audit.
         this.hostApprovals = new Topic<>(HOST_APPROVALS, keys, serdes.serde(OperatorRequest.class), RETAINED);
         // Admin-signed grants as published (evidence, kept), and the ones the center verified (compacted by key).
@@ -130,8 +130,27 @@ public final class Topics {
         return hostEnrollments;
     }
 
-    /** VMs present on a host ask for their initial binding here (key: VM id, co-partitioned with requests). */
-    public Topic<String, VmRegistrationRequested> vmRegistrations() {
+    /**
+     * The center's claim step: verified migration requests keyed by migration id, so that one task sees
+     * every use of an id. Named after the center's Kafka Streams application id, as its internal topics
+     * are, so only the center's grants cover it; the center creates it with the workflow's partition count.
+     */
+    public Topic<String, MigrationRequested> migrationIdClaims(String applicationId) {
+        return new Topic<>(applicationId + "-migration-id-claims-repartition", keys, serdes.serde(MigrationRequested.class),
+                Map.of());
+    }
+
+    /** Claimed requests on their way back to the VM-keyed workflow (key: VM id); the center's own, like the claims. */
+    public Topic<String, MigrationRequested> claimedMigrationRequests(String applicationId) {
+        return new Topic<>(applicationId + "-claimed-migration-requests-repartition", keys,
+                serdes.serde(MigrationRequested.class), Map.of());
+    }
+
+    /**
+     * VMs present on a host ask for their initial binding here (key: VM id, co-partitioned with requests):
+     * VM_REGISTRATION_REQUESTED envelopes signed by the host's secure zone.
+     */
+    public Topic<String, SignedEnvelope> vmRegistrations() {
         return vmRegistrations;
     }
 

@@ -424,8 +424,8 @@ abstract class MigrationProtocolScenarios {
         assertThat(partitions).as("the embedded system has several partitions").isGreaterThan(1);
         int home = partitionOf(vm, partitions);
         int elsewhere = (home + 1) % partitions;
-        var registration = io.vmigrate.schema.inventory.VmRegistrationRequested.newBuilder().setVmId(vm).setHostId("h2")
-                .setVmName(vm).setRequestedAt(java.time.Instant.now()).setRequestedBy("it").build();
+        // Signed by a key nobody enrolled: refused on its partition before its signer is even looked up.
+        SignedEnvelope registration = softwareSignedRegistration(vm, "h2");
         Map<String, Object> props = new HashMap<>(system.clientProperties());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         long offset;
@@ -477,6 +477,95 @@ abstract class MigrationProtocolScenarios {
         assertThat(rejected.get().reason()).contains(RefusalReason.REPLAYED.name());
         assertThat(probe.hostsRunning(second)).containsExactly("h2");
         assertThat(probe.audit(done.getMigrationId())).last().extracting(AuditRecord::getStep).isEqualTo(MigrationStep.DONE);
+    }
+
+    // Migration ids are never reused, whatever partition the VMs are on: the id is claimed in a task keyed by
+    // migration id, so a reuse for a VM whose partition's task never saw the id is still rejected.
+    @Test
+    void aMigrationIdUsedBeforeForAVmOnAnotherPartitionIsRejected() throws Exception {
+        String first = newVm("h2");
+        int partitions;
+        try (Admin admin = Admin.create(system.clientProperties())) {
+            String name = system.topics().migrationRequests().name();
+            partitions = admin.describeTopics(List.of(name)).allTopicNames().get().get(name).partitions().size();
+        }
+        assertThat(partitions).as("the embedded system has several partitions").isGreaterThan(1);
+        String second = first + "-elsewhere";
+        for (int i = 0; partitionOf(second, partitions) == partitionOf(first, partitions); i++) {
+            second = first + "-elsewhere" + i;
+        }
+        system.addVm("h2", second, Duration.ofSeconds(60));
+        MigrationRequested done = operator.newRequest(first, "h3", Optional.empty(), Optional.empty(), "it");
+        assertThat(operator.sendAndAwait(done, OUTCOME_TIMEOUT, step -> { })).map(MigrationWatcher.Outcome::finalStep)
+                .contains(MigrationStep.DONE);
+        MigrationRequested reused = MigrationRequested.newBuilder(
+                operator.newRequest(second, "h3", Optional.empty(), Optional.empty(), "it"))
+                .setMigrationId(done.getMigrationId()).build();
+        Optional<MigrationWatcher.Outcome> rejected = operator.sendAndAwait(reused, OUTCOME_TIMEOUT, step -> { });
+        assertThat(rejected).map(MigrationWatcher.Outcome::finalStep).contains(MigrationStep.REJECTED);
+        assertThat(rejected.get().reason()).contains(RefusalReason.REPLAYED.name());
+        await().atMost(Duration.ofSeconds(30)).until(() -> probe.alerts().stream().anyMatch(alert ->
+                alert.getReason() == RefusalReason.REPLAYED && done.getMigrationId().equals(alert.getMigrationId())));
+        assertThat(probe.hostsRunning(second)).containsExactly("h2");
+        String secondVm = second;
+        assertThat(probe.commandsTo("h2")).as("nothing commanded for the second VM")
+                .noneMatch(c -> c.getVmId().equals(secondVm) && c.getMessageType() == MessageType.MIGRATE_OUT);
+        assertThat(probe.audit(done.getMigrationId())).allSatisfy(record -> assertThat(record.getVmId()).isEqualTo(first));
+    }
+
+    // VM registrations are signed: a host's bus principal may write to vm.registrations, but what it writes
+    // naming another host (unsigned, as registrations used to be, or signed by a key that is not that host's
+    // zone key) is refused with its reason and alerted; no key goes to the host it names.
+    @Test
+    void aRegistrationForgedForAnotherHostIsRefused() throws Exception {
+        String vm = "it-forged-registration-" + vmCounter.incrementAndGet();
+        var registrations = system.topics().vmRegistrations();
+        Map<String, Object> props = new HashMap<>(system.clientProperties(
+                io.vmigrate.embedded.security.BusAcls.hostPrincipal("h2")));
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        byte[] unsigned = SingleObjectCodec.of(io.vmigrate.schema.inventory.VmRegistrationRequested.class).encode(
+                io.vmigrate.schema.inventory.VmRegistrationRequested.newBuilder().setVmId(vm).setHostId("h1")
+                        .setVmName(vm).setRequestedAt(java.time.Instant.now()).setRequestedBy("host-agent/h2").build());
+        byte[] forged = SingleObjectCodec.of(SignedEnvelope.class).encode(softwareSignedRegistration(vm, "h1"));
+        long unsignedOffset;
+        long forgedOffset;
+        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            byte[] key = vm.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            unsignedOffset = producer.send(new ProducerRecord<>(registrations.name(), key, unsigned)).get().offset();
+            forgedOffset = producer.send(new ProducerRecord<>(registrations.name(), key, forged)).get().offset();
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<Map<String, String>> letters = new ArrayList<>();
+            readDeadLetters(letters);
+            assertThat(letters).anySatisfy(headers -> {
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.SOURCE_TOPIC, registrations.name());
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.SOURCE_OFFSET, String.valueOf(unsignedOffset));
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.REASON, RefusalReason.NOT_SIGNED.name());
+            });
+            assertThat(letters).anySatisfy(headers -> {
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.SOURCE_TOPIC, registrations.name());
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.SOURCE_OFFSET, String.valueOf(forgedOffset));
+                assertThat(headers).containsEntry(io.vmigrate.schema.topic.DeadLetterHeaders.REASON, RefusalReason.UNKNOWN_SIGNER.name());
+            });
+            assertThat(probe.alerts()).anySatisfy(alert -> {
+                assertThat(alert.getReason()).isEqualTo(RefusalReason.UNKNOWN_SIGNER);
+                assertThat(alert.getSourceTopic()).isEqualTo(registrations.name());
+            });
+        });
+        assertThat(probe.commandsTo("h1")).as("no key was delivered to h1 for the VM")
+                .noneMatch(c -> c.getVmId().equals(vm));
+        // and registration still works for a VM that is really on h1
+        assertThat(newVm("h1")).isNotEmpty();
+    }
+
+    /** A registration envelope as a zone would sign it, but with a key made in ordinary software. */
+    private SignedEnvelope softwareSignedRegistration(String vmId, String hostId) {
+        CryptoSuite crypto = CryptoSuites.get(suite());
+        EnvelopeSealer forger = new EnvelopeSealer(crypto.signer(crypto.generateSigningKey()), Clock.systemUTC(),
+                Duration.ofMinutes(1));
+        return forger.seal(Addressing.of(io.vmigrate.schema.keys.KeyContexts.registrationMigrationId(vmId), vmId, hostId, -1),
+                io.vmigrate.schema.inventory.VmRegistrationRequested.newBuilder().setVmId(vmId).setHostId(hostId)
+                        .setVmName(vmId).setRequestedAt(java.time.Instant.now()).setRequestedBy("it").build());
     }
 
     private static int partitionOf(String key, int partitions) {

@@ -12,6 +12,7 @@ import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.envelope.Addressing;
 import io.vmigrate.schema.envelope.EnvelopeSealer;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
+import io.vmigrate.schema.keys.KeyContexts;
 import io.vmigrate.schema.keys.PublicKeyRecords;
 import io.vmigrate.schema.registry.HostEnrollment;
 import io.vmigrate.schema.registry.HostEnrollmentRequested;
@@ -160,8 +161,9 @@ class TrustRegistryIntegrityIT {
                         .setVmId(vm).setHostId("h1").setEpoch(0).setDestroyedKeyFingerprint("x")
                         .setDeregisteredAt(Instant.now()).build())));
         offsets.get(Topics.VM_REGISTRATIONS).add(produce(system.topics().vmRegistrations(), "another-vm",
-                VmRegistrationRequested.newBuilder().setVmId("wrong-key-vm").setHostId("h1").setVmName("x")
-                        .setRequestedAt(Instant.now()).setRequestedBy("it").build()));
+                forger.seal(Addressing.of(KeyContexts.registrationMigrationId("wrong-key-vm"), "wrong-key-vm", "h1", -1),
+                        VmRegistrationRequested.newBuilder().setVmId("wrong-key-vm").setHostId("h1").setVmName("x")
+                                .setRequestedAt(Instant.now()).setRequestedBy("it").build())));
         List<Long> enrollments = new ArrayList<>();
         enrollments.add(produceRaw(Topics.HOST_ENROLLMENTS, utf8("h7"), randomBytes(300, 7)));
         enrollments.add(produceRaw(Topics.HOST_ENROLLMENTS, utf8("h7"), null));
