@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * The password of a sealed signing-key store (provisioning CA, admin): from a password file, else an
- * environment variable, else a prompt. Never from the command line, where other users could read it.
+ * The password of a sealed signing-key store (operator, provisioning CA, admin): from a password file, else an
+ * environment variable, else (where allowed) a {@code <store>.password} file beside the store, else a prompt.
+ * Never from the command line, where other users could read it.
  */
 final class KeyPasswords {
 
@@ -18,12 +19,21 @@ final class KeyPasswords {
     private KeyPasswords() {}
 
     static char[] read(Path store, Path passwordFile, String environmentVariable, boolean creating) {
+        return read(store, passwordFile, environmentVariable, false, creating);
+    }
+
+    /** {@code besideStore}: the embedded mode's convenience, a 0600 {@code <store>.password} file next to the store. */
+    static char[] read(Path store, Path passwordFile, String environmentVariable, boolean besideStore, boolean creating) {
         if (passwordFile != null) {
             return readFile(passwordFile);
         }
         String fromEnv = System.getenv(environmentVariable);
         if (fromEnv != null && !fromEnv.isEmpty()) {
             return fromEnv.toCharArray();
+        }
+        Path beside = store.resolveSibling(store.getFileName() + ".password");
+        if (besideStore && Files.isRegularFile(beside)) {
+            return readFile(beside);
         }
         Console console = System.console();
         if (console == null) {

@@ -2,10 +2,6 @@ package io.vmigrate.cli;
 
 import io.vmigrate.cli.operator.OperatorKey;
 import io.vmigrate.trust.SealedKeyStoreException;
-import java.io.Console;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -18,7 +14,6 @@ import picocli.CommandLine.Option;
 final class OperatorKeyOptions {
 
     static final String PASSWORD_ENV = "VMIGRATE_OPERATOR_PASSWORD";
-    private static final int MAX_PASSWORD_FILE_BYTES = 4096;
 
     @Option(names = "--operator-key", description = "Sealed key store of the operator key that signs "
             + "(default: <data-dir>/operators/operator.bcfks, or VMIGRATE_OPERATOR_KEY).")
@@ -50,46 +45,6 @@ final class OperatorKeyOptions {
     }
 
     char[] password(Path store, boolean creating) {
-        if (passwordFile != null) {
-            return readPasswordFile(passwordFile);
-        }
-        String fromEnv = System.getenv(PASSWORD_ENV);
-        if (fromEnv != null && !fromEnv.isEmpty()) {
-            return fromEnv.toCharArray();
-        }
-        Path beside = store.resolveSibling(store.getFileName() + ".password");
-        if (Files.isRegularFile(beside)) {
-            return readPasswordFile(beside);
-        }
-        Console console = System.console();
-        if (console == null) {
-            throw new IllegalArgumentException("no password for " + store + ": pass --password-file or set " + PASSWORD_ENV);
-        }
-        char[] password = console.readPassword("password of operator key %s: ", store);
-        if (creating) {
-            char[] again = console.readPassword("again: ");
-            if (!java.util.Arrays.equals(password, again)) {
-                throw new IllegalArgumentException("the passwords differ");
-            }
-        }
-        if (password == null || password.length == 0) {
-            throw new IllegalArgumentException("an operator key needs a password");
-        }
-        return password;
-    }
-
-    private static char[] readPasswordFile(Path file) {
-        try {
-            if (Files.size(file) > MAX_PASSWORD_FILE_BYTES) {
-                throw new IllegalArgumentException("password file " + file + " is larger than " + MAX_PASSWORD_FILE_BYTES + " bytes");
-            }
-            String text = Files.readString(file, StandardCharsets.UTF_8).strip();
-            if (text.isEmpty()) {
-                throw new IllegalArgumentException("password file " + file + " is empty");
-            }
-            return text.toCharArray();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read password file " + file + ": " + e.getMessage(), e);
-        }
+        return KeyPasswords.read(store, passwordFile, PASSWORD_ENV, true, creating);
     }
 }
