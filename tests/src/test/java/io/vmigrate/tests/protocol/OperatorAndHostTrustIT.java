@@ -15,24 +15,19 @@ import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.keys.CenterPublicKeyFile;
-import io.vmigrate.schema.keys.PublicKeyRecords;
 import io.vmigrate.schema.operator.OperatorRequestSealer;
-import io.vmigrate.schema.registry.EnrollmentProof;
-import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.request.HostApproval;
 import io.vmigrate.schema.request.HostRetirement;
 import io.vmigrate.schema.request.MigrationRejected;
 import io.vmigrate.schema.request.MigrationRequested;
 import io.vmigrate.schema.serde.SingleObjectCodec;
 import io.vmigrate.schema.topic.DeadLetterHeaders;
-import io.vmigrate.schema.topic.Topic;
 import io.vmigrate.trust.CryptoSuite;
 import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.PrivateKeyHandle;
 import io.vmigrate.trust.PublicKeyHandle;
 import io.vmigrate.trust.Suite;
 import io.vmigrate.trust.Verifier;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -42,7 +37,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -98,21 +92,7 @@ class OperatorAndHostTrustIT {
 
     /** Finding 1 as an attacker with bus access does it: keys made in ordinary software, a valid proof of possession. */
     private String enrollRogueHost(String hostId) {
-        // As its own agent would, the rogue host has a command topic to read.
-        try (Admin admin = Admin.create(system.clientProperties())) {
-            new io.vmigrate.schema.topic.TopicProvisioner(admin, 3, (short) 1)
-                    .provision(List.of(system.topics().hostCommands(hostId)));
-        }
-        CryptoSuite crypto = CryptoSuites.get(Suite.INTL);
-        PrivateKeyHandle signing = crypto.generateSigningKey();
-        var signingKey = PublicKeyRecords.toRecord(signing.publicKey());
-        var encapsulation = PublicKeyRecords.toRecord(crypto.generateEncapsulationKey().publicKey());
-        var agent = PublicKeyRecords.toRecord(crypto.generateSigningKey().publicKey());
-        byte[] proof = crypto.signer(signing).sign(EnrollmentProof.signingInput(hostId, signingKey, encapsulation, agent),
-                EnrollmentProof.context(hostId)).toBytes();
-        produce(system.topics().hostEnrollments(), hostId, HostEnrollmentRequested.newBuilder().setHostId(hostId)
-                .setSecureZoneSigningKey(signingKey).setSecureZoneEncapsulationKey(encapsulation).setAgentKey(agent)
-                .setRequestedAt(java.time.Instant.now()).setProof(ByteBuffer.wrap(proof)).build());
+        PrivateKeyHandle signing = SoftwareHosts.enroll(system, CryptoSuites.get(Suite.INTL), hostId, (id, fingerprint) -> Optional.empty());
         await().atMost(Duration.ofSeconds(30)).until(() -> operator.hosts(center).host(hostId)
                 .map(h -> h.state() == HostListing.State.PENDING).orElse(false));
         return signing.keyId().toString();
@@ -149,7 +129,7 @@ class OperatorAndHostTrustIT {
                 Clock.systemUTC(), Duration.ofMinutes(5));
         String strangerId = "stranger-" + vm;
         var signedByStranger = stranger.seal(MigrationRequested.newBuilder(unsigned).setMigrationId(strangerId).build());
-        produce(system.topics().migrationRequests(), vm, signedByStranger);
+        SoftwareHosts.produce(system, system.topics().migrationRequests(), vm, signedByStranger);
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             List<String> reasons = deadLetterReasons();
@@ -283,15 +263,6 @@ class OperatorAndHostTrustIT {
             }
         }
         return reasons;
-    }
-
-    private <V> void produce(Topic<String, V> topic, String key, V value) {
-        try (var producer = new KafkaProducer<>(new HashMap<>(system.clientProperties()), topic.keySerde().serializer(),
-                topic.valueSerde().serializer())) {
-            producer.send(new ProducerRecord<>(topic.name(), key, value)).get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private void produceRaw(String key, byte[] value) {

@@ -13,38 +13,30 @@ import io.vmigrate.schema.alert.SecurityAlert;
 import io.vmigrate.schema.common.MigrationStep;
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.keys.CenterPublicKeyFile;
-import io.vmigrate.schema.keys.PublicKeyRecords;
 import io.vmigrate.schema.keys.TrustAnchors;
 import io.vmigrate.schema.operator.KnownOperator;
 import io.vmigrate.schema.operator.OperatorGrants;
 import io.vmigrate.schema.operator.OperatorRequestSealer;
 import io.vmigrate.schema.operator.OperatorRole;
-import io.vmigrate.schema.registry.EnrollmentProof;
-import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.registry.ProvisioningStatement;
 import io.vmigrate.schema.registry.ProvisioningStatements;
 import io.vmigrate.schema.request.MigrationRequested;
 import io.vmigrate.schema.request.OperatorGrant;
-import io.vmigrate.schema.topic.Topic;
 import io.vmigrate.trust.CryptoSuite;
 import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.PrivateKeyHandle;
 import io.vmigrate.trust.PublicKeyHandle;
 import io.vmigrate.trust.Suite;
 import io.vmigrate.trust.Verifier;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -207,26 +199,13 @@ class ProvisionedHostsAndGrantedOperatorsIT {
         return ProvisioningStatements.issue(CRYPTO.signer(ca), hostId, fingerprint, from, until);
     }
 
-    private interface StatementFor {
-        ProvisioningStatement issue(String hostId, String fingerprint);
-    }
-
     /** A host with keys made in ordinary software and a valid proof of possession, presenting the statement given. */
     private void enrollSoftwareHost(String hostId, StatementFor statement) {
-        // As its own agent would, the host has a command topic to read.
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(system.clientProperties())) {
-            new io.vmigrate.schema.topic.TopicProvisioner(admin, 3, (short) 1).provision(List.of(system.topics().hostCommands(hostId)));
-        }
-        PrivateKeyHandle signing = CRYPTO.generateSigningKey();
-        var signingKey = PublicKeyRecords.toRecord(signing.publicKey());
-        var encapsulation = PublicKeyRecords.toRecord(CRYPTO.generateEncapsulationKey().publicKey());
-        var agent = PublicKeyRecords.toRecord(CRYPTO.generateSigningKey().publicKey());
-        byte[] proof = CRYPTO.signer(signing).sign(EnrollmentProof.signingInput(hostId, signingKey, encapsulation, agent),
-                EnrollmentProof.context(hostId)).toBytes();
-        produce(system.topics().hostEnrollments(), hostId, HostEnrollmentRequested.newBuilder().setHostId(hostId)
-                .setSecureZoneSigningKey(signingKey).setSecureZoneEncapsulationKey(encapsulation).setAgentKey(agent)
-                .setRequestedAt(Instant.now()).setProof(ByteBuffer.wrap(proof))
-                .setProvisioningStatement(statement.issue(hostId, signing.keyId().toString())).build());
+        SoftwareHosts.enroll(system, CRYPTO, hostId, (id, fingerprint) -> Optional.of(statement.issue(id, fingerprint)));
+    }
+
+    private interface StatementFor {
+        ProvisioningStatement issue(String hostId, String fingerprint);
     }
 
     private String newVm(String hostId) {
@@ -240,14 +219,5 @@ class ProvisionedHostsAndGrantedOperatorsIT {
         Optional<MigrationWatcher.Outcome> outcome = by.sendAndAwait(request, OUTCOME, step -> { });
         assertThat(outcome).as("migration %s of %s to %s ended", request.getMigrationId(), vmId, to).isPresent();
         return outcome.get();
-    }
-
-    private <V> void produce(Topic<String, V> topic, String key, V value) {
-        try (var producer = new KafkaProducer<>(new HashMap<>(system.clientProperties()), topic.keySerde().serializer(),
-                topic.valueSerde().serializer())) {
-            producer.send(new ProducerRecord<>(topic.name(), key, value)).get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
