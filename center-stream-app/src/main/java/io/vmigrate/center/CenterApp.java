@@ -109,7 +109,7 @@ public final class CenterApp implements AutoCloseable {
                 registryProducerConfig(), registryProducer, this::registryStoreEntries);
         this.reasserterThread = new Thread(reasserter, "center-registry-reasserter");
         reasserterThread.setDaemon(true);
-        this.rotationTrigger = newRotationTrigger();
+        this.rotationTrigger = newRotationTrigger(clock);
         this.rotationTriggerThread = new Thread(rotationTrigger, "center-key-rotation-trigger");
         rotationTriggerThread.setDaemon(true);
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -287,7 +287,7 @@ public final class CenterApp implements AutoCloseable {
     }
 
     /** The consumer of {@code center.key-rotations}: one group for every instance (see {@link CenterKeyRotationTrigger}). */
-    private CenterKeyRotationTrigger newRotationTrigger() {
+    private CenterKeyRotationTrigger newRotationTrigger(Clock clock) {
         Map<String, Object> consumerConfig = registryClientConfig();
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(CenterConfig.APPLICATION_ID) + "-key-rotation");
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -298,9 +298,19 @@ public final class CenterApp implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 600_000);
         var requests = topics.centerKeyRotations();
         var consumer = new KafkaConsumer<>(consumerConfig, requests.keySerde().deserializer(), new ByteArrayDeserializer());
+        CenterAccess access = CenterAccess.from(config);
+        Duration skew = WorkflowSettings.from(config).allowedClockSkew();
         var handler = new CenterKeyRotationRequestHandler(vault,
-                requestId -> rotator.rotate(Optional.of(requestId)), requests.valueSerde().deserializer());
+                requestId -> rotator.rotate(Optional.of(requestId)), requests.valueSerde().deserializer(),
+                () -> new io.vmigrate.schema.operator.OperatorRequestOpener(GrantedOperators.of(access, grantStore(), skew,
+                        clock), clock, skew));
         return new CenterKeyRotationTrigger(consumer, requests.name(), handler);
+    }
+
+    /** The operator grants the center verified (its global store); throws while it cannot be queried. */
+    private ReadOnlyKeyValueStore<String, io.vmigrate.schema.request.OperatorGrant> grantStore() {
+        return streams.store(StoreQueryParameters.fromNameAndType(OperatorGrantTopology.OPERATOR_REGISTRY_STORE,
+                QueryableStoreTypes.<String, io.vmigrate.schema.request.OperatorGrant>keyValueStore()));
     }
 
     /** Every entry of the global {@code trust-registry} store; empty while it cannot be queried. */

@@ -1,5 +1,9 @@
 package io.vmigrate.center;
 
+import io.vmigrate.schema.envelope.EnvelopeRefusedException;
+import io.vmigrate.schema.operator.CenterKeyRotationRequests;
+import io.vmigrate.schema.operator.OperatorRequestOpener;
+import io.vmigrate.schema.operator.VerifiedOperatorRequest;
 import io.vmigrate.schema.registry.CenterKeyRotation;
 import io.vmigrate.schema.request.OperatorRequest;
 import io.vmigrate.schema.request.OperatorRequestType;
@@ -12,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Performs one admin rotation request read from {@code center.key-rotations} (where only the center writes
  * the requests its gate verified as an ADMIN's): at most once per request id, whichever instance performed
- * it and however often the record is read again, because the vault keeps each rotation's request id.
+ * it and however often the record is read again, because the vault keeps each rotation's request id. The
+ * topic's ACL is not trusted alone: the request is verified again, and must still be an ADMIN's.
  */
 final class CenterKeyRotationRequestHandler {
 
@@ -30,11 +35,15 @@ final class CenterKeyRotationRequestHandler {
     private final CenterVault vault;
     private final Rotation rotation;
     private final Deserializer<OperatorRequest> requests;
+    /** The operators the center knows now (configured and granted); re-read for each request. */
+    private final java.util.function.Supplier<OperatorRequestOpener> opener;
 
-    CenterKeyRotationRequestHandler(CenterVault vault, Rotation rotation, Deserializer<OperatorRequest> requests) {
+    CenterKeyRotationRequestHandler(CenterVault vault, Rotation rotation, Deserializer<OperatorRequest> requests,
+            java.util.function.Supplier<OperatorRequestOpener> opener) {
         this.vault = vault;
         this.rotation = rotation;
         this.requests = requests;
+        this.opener = opener;
     }
 
     /**
@@ -48,6 +57,18 @@ final class CenterKeyRotationRequestHandler {
             return Result.IGNORED;
         }
         String requestId = request.get().getRequestId();
+        VerifiedOperatorRequest verified;
+        try {
+            verified = opener.get().open(request.get(), CenterKeyRotationRequests.SUBJECT);
+        } catch (EnvelopeRefusedException e) {
+            LOG.warn("center key rotation request {} at {} refused: {} {}", requestId, coordinates, e.reason(), e.getMessage());
+            return Result.IGNORED;
+        }
+        if (!verified.authorized()) {
+            LOG.warn("center key rotation request {} at {} refused: {} {} may not rotate the center key", requestId,
+                    coordinates, verified.operator().role(), verified.operator().name());
+            return Result.IGNORED;
+        }
         // Another instance sharing the vault may have performed it (or any rotation) since this one loaded it.
         vault.reload();
         Optional<CenterKeyRotation> done = vault.rotationRequestedBy(requestId);

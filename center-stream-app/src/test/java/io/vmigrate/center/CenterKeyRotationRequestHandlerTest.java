@@ -27,6 +27,9 @@ class CenterKeyRotationRequestHandlerTest {
     private final TestClock clock = new TestClock(CenterHarness.START);
     private final Topics topics = Topics.withDefaultWireFormat();
     private final TestOperator admin = new TestOperator(Suite.INTL, "ada", io.vmigrate.schema.operator.OperatorRole.ADMIN, clock);
+    private final TestOperator operator = new TestOperator(Suite.INTL, "olga",
+            io.vmigrate.schema.operator.OperatorRole.OPERATOR, clock);
+    private final TestOperator stranger = new TestOperator(Suite.INTL, "eve", io.vmigrate.schema.operator.OperatorRole.ADMIN, clock);
 
     @Test
     void eachRequestRotatesOnceAndAnotherInstanceTakesTheNewKeyUp() throws Exception {
@@ -66,6 +69,14 @@ class CenterKeyRotationRequestHandlerTest {
             assertThat(handler.handle(encode(admin.sign(HostRetirement.newBuilder().setHostId("h1").build())), "t-0@0"))
                     .isEqualTo(Result.IGNORED);
             assertThat(handler.handle(new byte[] {1, 2, 3}, "t-0@1")).isEqualTo(Result.IGNORED);
+            // Written past the gate (the topic's ACL bypassed): verified again, so none of these rotates.
+            assertThat(handler.handle(encode(operator.sign(CenterKeyRotationRequests.body())), "t-0@4"))
+                    .as("an operator's").isEqualTo(Result.IGNORED);
+            assertThat(handler.handle(encode(stranger.sign(CenterKeyRotationRequests.body())), "t-0@5"))
+                    .as("an unknown key's").isEqualTo(Result.IGNORED);
+            OperatorRequest forged = admin.sign(CenterKeyRotationRequests.body());
+            forged.setRequestId(forged.getRequestId() + "-altered");
+            assertThat(handler.handle(encode(forged), "t-0@6")).as("altered after signing").isEqualTo(Result.IGNORED);
             assertThat(handler.handle(null, "t-0@2")).isEqualTo(Result.IGNORED);
             assertThat(handler.handle(new byte[OperatorRequestGate.MAX_RECORD_BYTES + 1], "t-0@3")).isEqualTo(Result.IGNORED);
             assertThat(performed).isEmpty();
@@ -81,7 +92,8 @@ class CenterKeyRotationRequestHandlerTest {
             vault.activate(statement);
             performed.add(requestId);
             return statement;
-        }, topics.centerKeyRotations().valueSerde().deserializer());
+        }, topics.centerKeyRotations().valueSerde().deserializer(), () -> new io.vmigrate.schema.operator.OperatorRequestOpener(
+                io.vmigrate.schema.operator.OperatorsFile.of(List.of(admin.known(), operator.known())), clock, Duration.ZERO));
     }
 
     private byte[] encode(OperatorRequest request) {
