@@ -84,6 +84,13 @@ final class CenterKeyRotator {
             vault.recordRequest(statement, requestId.get());
         }
         vault.activate(statement);
+        // A host approved while the announcement went out was in neither that list nor, when its approval was
+        // processed, the vault's activated rotations; zones take a repeat of their last statement silently.
+        List<String> approvedMeanwhile = new ArrayList<>(approvedHosts());
+        approvedMeanwhile.removeAll(hosts);
+        if (!approvedMeanwhile.isEmpty()) {
+            announce(statement, approvedMeanwhile);
+        }
         publishCenterKeys();
         LOG.info("center key rotation {} done: {} hosts told, key {} signs, {} valid until {}", statement.getSequence(),
                 hosts.size(), statement.getNewKey().getKeyId(), statement.getOldKeyId(), statement.getOldKeyValidUntil());
