@@ -74,6 +74,11 @@ public final class CenterApp implements AutoCloseable {
     private final Thread reasserterThread;
     private final KafkaProducer<String, TrustRegistryEntry> registryProducer;
     private final CenterKeyRotator rotator;
+    private final CenterKeyRotationTrigger rotationTrigger;
+    private final Thread rotationTriggerThread;
+    /** Center key ids read on the registry that this vault did not know, each looked for in the vault file once. */
+    private final java.util.Set<String> unknownCenterKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final int MAX_UNKNOWN_CENTER_KEYS = 1024;
 
     private CenterApp(CenterConfig config, CenterVault vault, Clock clock, boolean ownsVault) {
         this.config = Objects.requireNonNull(config, "config");
@@ -105,6 +110,9 @@ public final class CenterApp implements AutoCloseable {
                 registryProducerConfig(), registryProducer, this::registryStoreEntries);
         this.reasserterThread = new Thread(reasserter, "center-registry-reasserter");
         reasserterThread.setDaemon(true);
+        this.rotationTrigger = newRotationTrigger(clock);
+        this.rotationTriggerThread = new Thread(rotationTrigger, "center-key-rotation-trigger");
+        rotationTriggerThread.setDaemon(true);
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meterRegistry);
         Gauge.builder(MicrometerCenterMetrics.IN_FLIGHT, this, CenterApp::localMigrationsInFlight)
@@ -159,6 +167,7 @@ public final class CenterApp implements AutoCloseable {
         publishCenterKey();
         streams.start();
         reasserterThread.start();
+        rotationTriggerThread.start();
         if (statusServer != null) {
             statusServer.start(new StatusQueries(streams, self, config.httpForwardTimeout()), meterRegistry::scrape);
         }
@@ -280,7 +289,50 @@ public final class CenterApp implements AutoCloseable {
         var consumer = new KafkaConsumer<>(consumerConfig, registry.keySerde().deserializer(), new ByteArrayDeserializer());
         return new RegistryReasserter(consumer, producer, registry,
                 new CenterRegistryEntries(vault::verifierOf), metrics,
-                this::registryStoreEntries);
+                this::registryStoreEntries, this::centerKeySeen);
+    }
+
+    /**
+     * A {@code center:<keyId>} entry for a key this vault does not hold: another instance sharing the vault file
+     * rotated, so reload it (once per key id, a bounded number of ids: anyone may write such an entry).
+     */
+    private void centerKeySeen(String keyId) {
+        if (vault.verifierOf(keyId).isPresent() || unknownCenterKeys.size() >= MAX_UNKNOWN_CENTER_KEYS
+                || !unknownCenterKeys.add(keyId)) {
+            return;
+        }
+        try {
+            vault.reload();
+        } catch (SealedKeyStoreException | RuntimeException e) {
+            LOG.warn("center key {} is on the registry but the vault cannot be reloaded: {}", keyId, e.toString());
+        }
+    }
+
+    /** The consumer of {@code center.key-rotations}: one group for every instance (see {@link CenterKeyRotationTrigger}). */
+    private CenterKeyRotationTrigger newRotationTrigger(Clock clock) {
+        Map<String, Object> consumerConfig = registryClientConfig();
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(CenterConfig.APPLICATION_ID) + "-key-rotation");
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        // A rotation waits for every announcement's acknowledgement; the group must not drop the instance meanwhile.
+        consumerConfig.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 600_000);
+        var requests = topics.centerKeyRotations();
+        var consumer = new KafkaConsumer<>(consumerConfig, requests.keySerde().deserializer(), new ByteArrayDeserializer());
+        CenterAccess access = CenterAccess.from(config);
+        Duration skew = WorkflowSettings.from(config).allowedClockSkew();
+        var handler = new CenterKeyRotationRequestHandler(vault,
+                requestId -> rotator.rotate(Optional.of(requestId)), requests.valueSerde().deserializer(),
+                () -> new io.vmigrate.schema.operator.OperatorRequestOpener(GrantedOperators.of(access, grantStore(), skew,
+                        clock), clock, skew));
+        return new CenterKeyRotationTrigger(consumer, requests.name(), handler);
+    }
+
+    /** The operator grants the center verified (its global store); throws while it cannot be queried. */
+    private ReadOnlyKeyValueStore<String, io.vmigrate.schema.request.OperatorGrant> grantStore() {
+        return streams.store(StoreQueryParameters.fromNameAndType(OperatorGrantTopology.OPERATOR_REGISTRY_STORE,
+                QueryableStoreTypes.<String, io.vmigrate.schema.request.OperatorGrant>keyValueStore()));
     }
 
     /** Every entry of the global {@code trust-registry} store; empty while it cannot be queried. */
@@ -385,6 +437,16 @@ public final class CenterApp implements AutoCloseable {
             }
         } else {
             reasserter.closeUnstarted();
+        }
+        if (rotationTriggerThread.isAlive()) {
+            rotationTrigger.wakeup();
+            try {
+                rotationTriggerThread.join(CLOSE_TIMEOUT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            rotationTrigger.closeUnstarted();
         }
         registryProducer.close(CLOSE_TIMEOUT);
         // A clean stop leaves the group, so a restarted (or another) center instance takes the tasks over

@@ -67,10 +67,30 @@ final class CenterKeyRotator {
 
     /** Rotates once; returns the statement announced. Throws if the registry cannot be read or a send fails. */
     synchronized CenterKeyRotation rotate() throws SealedKeyStoreException {
+        return rotate(Optional.empty());
+    }
+
+    /**
+     * Rotates once for an admin's request, whose id the vault keeps with the rotation (before the new key
+     * signs), so the same request never rotates twice, here or in another instance sharing the vault.
+     */
+    synchronized CenterKeyRotation rotate(Optional<String> requestId) throws SealedKeyStoreException {
+        // Another instance sharing the vault file may have rotated: never seal over its rotation.
+        vault.reload();
         List<String> hosts = approvedHosts();
         CenterKeyRotation statement = vault.rotate(clock.instant(), overlap);
         announce(statement, hosts);
+        if (requestId.isPresent()) {
+            vault.recordRequest(statement, requestId.get());
+        }
         vault.activate(statement);
+        // A host approved while the announcement went out was in neither that list nor, when its approval was
+        // processed, the vault's activated rotations; zones take a repeat of their last statement silently.
+        List<String> approvedMeanwhile = new ArrayList<>(approvedHosts());
+        approvedMeanwhile.removeAll(hosts);
+        if (!approvedMeanwhile.isEmpty()) {
+            announce(statement, approvedMeanwhile);
+        }
         publishCenterKeys();
         LOG.info("center key rotation {} done: {} hosts told, key {} signs, {} valid until {}", statement.getSequence(),
                 hosts.size(), statement.getNewKey().getKeyId(), statement.getOldKeyId(), statement.getOldKeyValidUntil());

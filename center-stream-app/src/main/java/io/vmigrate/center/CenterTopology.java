@@ -76,6 +76,10 @@ public final class CenterTopology {
     public static final String CLAIM_REJECTIONS_SINK = "claim-migration-rejections-sink";
     public static final String CLAIM_ALERTS_SINK = "claim-security-alerts-sink";
     public static final String CLAIM_DEAD_LETTER_SINK = "claim-dead-letter-sink";
+    /** A newly approved host's command topic: the center key rotations so far, on every partition. */
+    public static final String ENROLLMENT_COMMANDS_SINK = "enrollment-host-commands-sink";
+    /** Admins' verified center key rotation requests, for {@link CenterKeyRotationTrigger}. */
+    public static final String CENTER_KEY_ROTATIONS_SINK = "center-key-rotations-sink";
 
     /** VM id → {@link MigrationState} of its current or last migration. */
     public static final String MIGRATIONS_STORE = "migrations";
@@ -105,7 +109,7 @@ public final class CenterTopology {
 
     static final CenterOutputs.Sinks WORKFLOW_SINKS = new CenterOutputs.Sinks(HOST_COMMANDS_SINK, REJECTIONS_SINK,
             AUDIT_SINK, INVENTORY_SINK, ALERTS_SINK, DEAD_LETTER_SINK, null);
-    static final CenterOutputs.Sinks ENROLLMENT_SINKS = new CenterOutputs.Sinks(null, null, null, null,
+    static final CenterOutputs.Sinks ENROLLMENT_SINKS = new CenterOutputs.Sinks(ENROLLMENT_COMMANDS_SINK, null, null, null,
             ENROLLMENT_ALERTS_SINK, ENROLLMENT_DEAD_LETTER_SINK, ENROLLMENT_REGISTRY_SINK);
     static final CenterOutputs.Sinks CLAIM_SINKS = new CenterOutputs.Sinks(null, CLAIM_REJECTIONS_SINK, null, null,
             CLAIM_ALERTS_SINK, CLAIM_DEAD_LETTER_SINK, null);
@@ -219,6 +223,11 @@ public final class CenterTopology {
                 topics.securityAlerts().valueSerde().serializer(), enrollment);
         topology.addSink(ENROLLMENT_DEAD_LETTER_SINK, topics.deadLetter().name(), topics.deadLetter().keySerde().serializer(),
                 topics.deadLetter().valueSerde().serializer(), enrollment);
+        topology.addSink(ENROLLMENT_COMMANDS_SINK, toHost, keys.serializer(),
+                topics.hostCommands("any").valueSerde().serializer(), new EveryPartition<>(), ENROLLMENT_PROCESSOR,
+                HOST_APPROVAL_PROCESSOR);
+        topology.addSink(CENTER_KEY_ROTATIONS_SINK, topics.centerKeyRotations().name(), keys.serializer(),
+                Serdes.ByteArray().serializer(), HOST_APPROVAL_PROCESSOR);
 
         // --- operators registered by an admin key: their own sub-topology and global store
         OperatorGrantTopology.addTo(topology, services, topics, serdes);

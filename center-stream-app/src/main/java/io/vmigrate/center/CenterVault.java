@@ -58,14 +58,19 @@ public final class CenterVault implements AutoCloseable {
     static final String ROTATION_STATEMENT_ALIAS_PREFIX = "center-key-rotation.";
     /** The number of the last activated rotation (absent: none); a sealed rotation past it is still pending. */
     static final String ACTIVE_ROTATION_ALIAS = "center-key-rotation.active";
+    /** The id of the admin request that rotation n answered, so a request is never performed twice. */
+    static final String ROTATION_REQUEST_ALIAS_PREFIX = "center-key-rotation.request.";
     private static final SingleObjectCodec<CenterKeyRotation> STATEMENTS = SingleObjectCodec.of(CenterKeyRotation.class);
 
     private final CryptoSuite crypto;
     private final CenterKeyRing ring;
     private final SecretBytes kek;
     private final Aead kekAead;
-    /** Kept open (it holds a copy of the password) so a rotation can seal the new key next to the old. */
-    private final SealedKeyStore store;
+    /**
+     * Kept open (it holds a copy of the password) so a rotation can seal the new key next to the old; replaced by
+     * {@link #reload()} when another center instance sharing the vault file rotated.
+     */
+    private SealedKeyStore store;
 
     private CenterVault(CryptoSuite crypto, CenterKeyRing ring, SecretBytes kek, SealedKeyStore store) {
         this.crypto = crypto;
@@ -168,6 +173,63 @@ public final class CenterVault implements AutoCloseable {
         LOG.info("center vault {}: rotation {} sealed: key {} succeeds {}, which stays valid until {}", store.file(),
                 sequence, next.keyId(), old.keyId(), statement.getOldKeyValidUntil());
         return statement;
+    }
+
+    /**
+     * Rereads the vault file and takes up every rotation another center instance activated in it since this one
+     * opened it, so every instance sharing the vault signs with the newest key. Returns how many it took up.
+     */
+    public synchronized int reload() throws SealedKeyStoreException {
+        SealedKeyStore fresh = store.reopen();
+        long before = ring.rotations();
+        try {
+            long active = activeRotation(fresh);
+            for (long n = before + 1; n <= active; n++) {
+                Optional<PrivateKeyHandle> key = fresh.get(ROTATED_SIGNING_ALIAS_PREFIX + n);
+                Optional<SecretBytes> statement = fresh.getSecret(ROTATION_STATEMENT_ALIAS_PREFIX + n);
+                if (key.isEmpty() || statement.isEmpty()) {
+                    throw new IllegalStateException("center vault " + fresh.file() + " lacks the key or statement of its "
+                            + "activated rotation " + n);
+                }
+                byte[] bytes = statement.get().toByteArray(ACCESS);
+                statement.get().destroy();
+                ring.add(key.get(), STATEMENTS.decode(bytes));
+            }
+        } catch (SealedKeyStoreException | RuntimeException e) {
+            fresh.close();
+            throw e;
+        }
+        SealedKeyStore stale = store;
+        store = fresh;
+        stale.close();
+        int taken = (int) (ring.rotations() - before);
+        if (taken > 0) {
+            LOG.info("center vault {} reloaded: {} rotation(s) made by another instance; now signing with key {}",
+                    store.file(), taken, ring.newest().keyId());
+        }
+        return taken;
+    }
+
+    /** The rotation that answered admin request {@code requestId}, if one did (in this vault as loaded). */
+    public synchronized Optional<CenterKeyRotation> rotationRequestedBy(String requestId) throws SealedKeyStoreException {
+        List<CenterKeyRotation> done = rotations();
+        for (CenterKeyRotation rotation : done) {
+            Optional<SecretBytes> recorded = store.getSecret(ROTATION_REQUEST_ALIAS_PREFIX + rotation.getSequence());
+            if (recorded.isPresent()) {
+                byte[] bytes = recorded.get().toByteArray(ACCESS);
+                recorded.get().destroy();
+                if (requestId.equals(new String(bytes, java.nio.charset.StandardCharsets.UTF_8))) {
+                    return Optional.of(rotation);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Records that {@code statement}'s rotation answered admin request {@code requestId}; before {@link #activate}. */
+    public synchronized void recordRequest(CenterKeyRotation statement, String requestId) throws SealedKeyStoreException {
+        store.putSecret(ROTATION_REQUEST_ALIAS_PREFIX + statement.getSequence(),
+                SecretBytes.copyOf(requestId.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** Makes the key a statement announced the one that signs; call once the announcement went out. */

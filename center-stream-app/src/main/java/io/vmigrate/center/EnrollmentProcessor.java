@@ -158,9 +158,14 @@ final class EnrollmentProcessor implements Processor<String, HostEnrollmentReque
         enrollments.put(enrollment.getHostId(), entry);
         pending.delete(enrollment.getHostId());
         outputs.registry(entry);
-        LOG.info("host {} enrolled at {}, approved by {}: secure-zone signing key {}, encapsulation key {}",
-                enrollment.getHostId(), outputs.coordinates(), approvedBy, enrollment.getSecureZoneSigningKey().getKeyId(),
-                enrollment.getSecureZoneEncapsulationKey().getKeyId());
+        // In the same transaction as the entry, so before any command: no migration reaches the host before it.
+        var chain = new CenterKeyRotationChain(services.vault(), services.clock(), services.settings().commandTtl())
+                .announcementsFor(enrollment.getHostId());
+        chain.forEach(outputs::command);
+        LOG.info("host {} enrolled at {}, approved by {}: secure-zone signing key {}, encapsulation key {}; {} center key "
+                + "rotation(s) announced to it", enrollment.getHostId(), outputs.coordinates(), approvedBy,
+                enrollment.getSecureZoneSigningKey().getKeyId(), enrollment.getSecureZoneEncapsulationKey().getKeyId(),
+                chain.size());
     }
 
     /** Decodes a transported key and checks it is of the center's suite and the expected purpose. */

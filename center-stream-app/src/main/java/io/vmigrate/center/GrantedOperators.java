@@ -7,6 +7,7 @@ import io.vmigrate.schema.operator.OperatorKeys;
 import io.vmigrate.schema.operator.OperatorRole;
 import io.vmigrate.schema.request.OperatorGrant;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -29,6 +30,13 @@ final class GrantedOperators implements OperatorKeys {
         this.granted = granted;
         this.verifier = verifier;
         this.clock = clock;
+    }
+
+    /** The operators known to a component beside the topology, reading the grants from the queried global store. */
+    static OperatorKeys of(CenterAccess access, ReadOnlyKeyValueStore<String, OperatorGrant> granted,
+            Duration allowedClockSkew, Clock clock) {
+        return new GrantedOperators(access.operators(), granted, new OperatorGrantVerifier(access.adminKeys(), allowedClockSkew),
+                clock);
     }
 
     /** The operators known to a processor of the center. */

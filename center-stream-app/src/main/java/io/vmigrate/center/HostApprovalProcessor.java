@@ -1,6 +1,7 @@
 package io.vmigrate.center;
 
 import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.operator.CenterKeyRotationRequests;
 import io.vmigrate.schema.operator.OperatorRequestOpener;
 import io.vmigrate.schema.operator.VerifiedOperatorRequest;
 import io.vmigrate.schema.registry.HostEnrollment;
@@ -74,6 +75,7 @@ final class HostApprovalProcessor implements Processor<String, byte[], Object, O
         switch (verified.type()) {
             case HOST_APPROVAL -> approve(record, verified, verified.body(HostApproval.class));
             case HOST_RETIREMENT -> retire(record, verified);
+            case ROTATE_CENTER_KEY -> requestRotation(record, verified);
             default -> gate.refuse(record, RefusalReason.MALFORMED, "request " + verified.requestId() + ": "
                     + verified.type() + " belongs on migration.requests");
         }
@@ -103,6 +105,17 @@ final class HostApprovalProcessor implements Processor<String, byte[], Object, O
         }
         EnrollmentProcessor.approve(enrollments, pending, outputs, services, waiting.getHost(),
                 "operator " + verified.operator().name() + " (request " + verified.requestId() + ")");
+    }
+
+    /**
+     * An ADMIN's verified rotation request, as signed, to {@code center.key-rotations}: the rotation waits for
+     * acknowledgements, so {@link CenterKeyRotationTrigger} performs it beside the topology.
+     */
+    private void requestRotation(Record<String, byte[]> record, VerifiedOperatorRequest verified) {
+        context.forward(new Record<Object, Object>(CenterKeyRotationRequests.SUBJECT, record.value(), services.clock().millis()),
+                CenterTopology.CENTER_KEY_ROTATIONS_SINK);
+        LOG.info("center key rotation request {} at {} by {} {}: passed to the rotation trigger", verified.requestId(),
+                outputs.coordinates(), verified.operator().role(), verified.operator().name());
     }
 
     private void retire(Record<String, byte[]> record, VerifiedOperatorRequest verified) {

@@ -51,11 +51,14 @@ final class RegistryReasserter implements Runnable {
     private final RegistryContests contests;
     /** The center's global store, once it can be queried; empty before. */
     private final Supplier<Optional<List<TrustRegistryEntry>>> storeEntries;
+    /** Told the key id of every {@code center:<keyId>} record read: another instance may have rotated. */
+    private final java.util.function.Consumer<String> centerKeySeen;
     private boolean recovered;
 
     RegistryReasserter(Consumer<String, byte[]> consumer, Producer<String, TrustRegistryEntry> producer,
             Topic<String, TrustRegistryEntry> registry, CenterRegistryEntries judge, CenterMetrics metrics,
-            Supplier<Optional<List<TrustRegistryEntry>>> storeEntries) {
+            Supplier<Optional<List<TrustRegistryEntry>>> storeEntries, java.util.function.Consumer<String> centerKeySeen) {
+        this.centerKeySeen = centerKeySeen;
         this.consumer = consumer;
         this.producer = producer;
         this.registry = registry;
@@ -135,6 +138,10 @@ final class RegistryReasserter implements Runnable {
     /** Takes one record into account: the key's held entry, or a contest of it. */
     private void observe(ConsumerRecord<String, byte[]> record) {
         String key = record.key();
+        if (key != null && key.startsWith(io.vmigrate.schema.registry.TrustRegistryEntries.CENTER_ENTRY_PREFIX)) {
+            // Before judging: the entries of a key another instance rotated to must verify here too.
+            centerKeySeen.accept(key.substring(io.vmigrate.schema.registry.TrustRegistryEntries.CENTER_ENTRY_PREFIX.length()));
+        }
         var verdict = contests.observe(key, values.deserialize(record.topic(), record.value()));
         if (!verdict.isTaken() && contests.isContested(key)) {
             LOG.warn("trust registry record {} at {}-{}@{} contests the center's entry ({}); it will be republished",

@@ -58,9 +58,10 @@ final class CenterHarness implements AutoCloseable {
     final TestInputTopic<String, OperatorRequest> requests;
     final TestInputTopic<String, byte[]> rawRequests;
     final TestInputTopic<String, OperatorRequest> approvals;
-    /** Known to the center from its operators file: an operator and an auditor. */
+    /** Known to the center from its operators file: an operator, an auditor and an admin. */
     final TestOperator operator;
     final TestOperator auditor;
+    final TestOperator admin;
     /** The provisioning CA the center's provisioning-CA file names. */
     final io.vmigrate.trust.PrivateKeyHandle provisioningCa;
     /** The admin key the center's admin-key file names. */
@@ -102,10 +103,11 @@ final class CenterHarness implements AutoCloseable {
         this.centerVerifier = CryptoSuites.get(suite).verifier(vault.centerPublicKey());
         this.operator = new TestOperator(suite, "olga", OperatorRole.OPERATOR, clock);
         this.auditor = new TestOperator(suite, "audrey", OperatorRole.AUDITOR, clock);
+        this.admin = new TestOperator(suite, "ada", OperatorRole.ADMIN, clock);
         this.provisioningCa = CryptoSuites.get(suite).generateSigningKey();
         this.adminKey = CryptoSuites.get(suite).generateSigningKey();
         Path operatorsFile = dir.resolve("operators");
-        OperatorsFile.write(operatorsFile, List.of(operator.known(), auditor.known()));
+        OperatorsFile.write(operatorsFile, List.of(operator.known(), auditor.known(), admin.known()));
         Map<String, String> allowed = new LinkedHashMap<>();
         for (String hostId : preapprovedHostIds) {
             SimulatedHost host = new SimulatedHost(hostId, suite, clock);

@@ -66,10 +66,15 @@ final class HostsCommand implements Callable<Integer> {
         Path file;
 
         Verifier verifier(Path dataDir) {
+            PublicKeyHandle key = publicKey(dataDir);
+            return CryptoSuites.get(key.suite()).verifier(key);
+        }
+
+        /** The pinned (first) center key; rotations chain from it. */
+        PublicKeyHandle publicKey(Path dataDir) {
             Path path = file != null ? file : dataDir.resolve("center").resolve("center-public-key.properties");
             try {
-                PublicKeyHandle key = CenterPublicKeyFile.read(path);
-                return CryptoSuites.get(key.suite()).verifier(key);
+                return CenterPublicKeyFile.read(path);
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read the center public key " + path + ": " + e.getMessage()
                         + " (pass --center-key)", e);

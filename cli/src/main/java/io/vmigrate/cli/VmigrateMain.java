@@ -23,7 +23,7 @@ public final class VmigrateMain {
     public static CommandLine commandLine(List<Object> leading) {
         CommandLine commandLine = new CommandLine(new VmigrateCommand());
         leading.forEach(commandLine::addSubcommand);
-        List.of(new MigrateCommand(), new AbortCommand(), new HostsCommand(), new OperatorCommand(), new AdminCommand(), new ProvisioningCaCommand(), new VmsCommand(), new AlertsCommand(), new StatusCommand(), new AuditCommand(), new LogCommand(),
+        List.of(new MigrateCommand(), new AbortCommand(), new HostsCommand(), new CenterCommand(), new OperatorCommand(), new AdminCommand(), new ProvisioningCaCommand(), new VmsCommand(), new AlertsCommand(), new StatusCommand(), new AuditCommand(), new LogCommand(),
                 new ReplayCommand()).forEach(commandLine::addSubcommand);
         // Settings apply to the subcommands present at the time of the call: set them last.
         return commandLine

@@ -13,8 +13,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The embedded system's user as two identities, as {@code vmigrate operator init} would make them:
- * an OPERATOR key ({@code operators/operator.bcfks}) and an AUDITOR key ({@code operators/auditor.bcfks}),
+ * The embedded system's user as three identities, as {@code vmigrate operator init} would make them:
+ * an OPERATOR key ({@code operators/operator.bcfks}), an AUDITOR key ({@code operators/auditor.bcfks}) and an
+ * ADMIN key ({@code operators/admin.bcfks}, the only one that may rotate the center key),
  * each sealed with its own password kept beside it in {@code <key>.password} (mode 0600, the embedded
  * mode's convenience, like {@code secrets.properties}), and the operators file the center reads.
  */
@@ -22,29 +23,34 @@ final class EmbeddedOperators {
 
     static final String OPERATOR = "operator";
     static final String AUDITOR = "auditor";
+    static final String ADMIN = "admin";
 
     private final OperatorKey operator;
     private final OperatorKey auditor;
+    private final OperatorKey admin;
     private final Path operatorsFile;
 
-    private EmbeddedOperators(OperatorKey operator, OperatorKey auditor, Path operatorsFile) {
+    private EmbeddedOperators(OperatorKey operator, OperatorKey auditor, OperatorKey admin, Path operatorsFile) {
         this.operator = operator;
         this.auditor = auditor;
+        this.admin = admin;
         this.operatorsFile = operatorsFile;
     }
 
-    /** Opens the two keys under {@code dataDir/operators}, creating them first time, and (re)writes the operators file. */
+    /** Opens the three keys under {@code dataDir/operators}, creating them first time, and (re)writes the operators file. */
     static EmbeddedOperators loadOrCreate(Path dataDir, Suite suite, SystemSecrets secrets) throws IOException {
         Path dir = dataDir.resolve("operators");
         Files.createDirectories(dir);
         String user = userName();
         OperatorKey operator = key(dir, OPERATOR, suite, secrets);
         OperatorKey auditor = key(dir, AUDITOR, suite, secrets);
+        OperatorKey admin = key(dir, ADMIN, suite, secrets);
         Path file = dataDir.resolve("center").resolve("operators");
         Files.createDirectories(file.getParent());
         OperatorsFile.write(file, List.of(new KnownOperator(user, OperatorRole.OPERATOR, operator.publicKey()),
-                new KnownOperator(user + "-auditor", OperatorRole.AUDITOR, auditor.publicKey())));
-        return new EmbeddedOperators(operator, auditor, file);
+                new KnownOperator(user + "-auditor", OperatorRole.AUDITOR, auditor.publicKey()),
+                new KnownOperator(user + "-admin", OperatorRole.ADMIN, admin.publicKey())));
+        return new EmbeddedOperators(operator, auditor, admin, file);
     }
 
     OperatorKey operator() {
@@ -53,6 +59,10 @@ final class EmbeddedOperators {
 
     OperatorKey auditor() {
         return auditor;
+    }
+
+    OperatorKey admin() {
+        return admin;
     }
 
     Path operatorsFile() {

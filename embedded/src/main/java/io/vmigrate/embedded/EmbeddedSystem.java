@@ -109,7 +109,9 @@ public final class EmbeddedSystem implements AutoCloseable {
             }
             int hostNumber = 0;
             for (HostNode host : hosts.values()) {
-                sampleVmIds.addAll(SampleVms.seed(host, ++hostNumber, settings.vmsPerHost, hypervisorRoot));
+                if (!settings.heldBackHostIds.contains(host.hostId())) {
+                    sampleVmIds.addAll(SampleVms.seed(host, ++hostNumber, settings.vmsPerHost, hypervisorRoot));
+                }
                 host.startSecureZone();
                 if (settings.provisionedHostIds.contains(host.hostId())) {
                     // Vouched for by the provisioning CA instead of the allow-list: its agent presents the statement.
@@ -124,7 +126,9 @@ public final class EmbeddedSystem implements AutoCloseable {
             HostAllowList.write(hostsAllowListFile(dataDir), allowList);
             startCenter();
             for (HostNode host : hosts.values()) {
-                host.startAgent();
+                if (!settings.heldBackHostIds.contains(host.hostId())) {
+                    host.startAgent();
+                }
             }
             awaitBindings(sampleVmIds, settings.readyTimeout);
             return this;
@@ -187,6 +191,12 @@ public final class EmbeddedSystem implements AutoCloseable {
     public Operator operator() {
         Clock clock = Clock.systemUTC();
         return new Operator(clientProperties(BusAcls.OPERATOR), topics, clock, operators.operator().sealer(clock));
+    }
+
+    /** Requests signed with the ADMIN key the center is configured with (on the operator's bus login): center key rotation. */
+    public Operator admin() {
+        Clock clock = Clock.systemUTC();
+        return new Operator(clientProperties(BusAcls.OPERATOR), topics, clock, operators.admin().sealer(clock));
     }
 
     /**
@@ -253,6 +263,17 @@ public final class EmbeddedSystem implements AutoCloseable {
         props.put(CenterConfig.HTTP_PORT, "0");
         props.remove(CenterConfig.PUBLIC_KEY_PATH);
         return new CenterConfig(props);
+    }
+
+    /**
+     * Starts the agent of a host held back at start ({@link Builder#heldBackHosts}): it enrolls now and the
+     * allow-list approves it, later than the others (after a center key rotation, say).
+     */
+    public void startHeldBackHost(String hostId) {
+        if (!settings.heldBackHostIds.contains(hostId)) {
+            throw new IllegalArgumentException(hostId + " is not a held-back host of this system");
+        }
+        host(hostId).startAgent();
     }
 
     /** Closes the center's Streams app and starts a new one on the same state: it must resume where it was. */
@@ -380,8 +401,18 @@ public final class EmbeddedSystem implements AutoCloseable {
         private final Map<String, Object> centerOverrides = new HashMap<>();
         private Signer provisioningCa;
         private java.util.Set<String> provisionedHostIds = java.util.Set.of();
+        private java.util.Set<String> heldBackHostIds = java.util.Set.of();
 
         private Builder() {}
+
+        /**
+         * Hosts (among h1..hN) whose secure zones start and are allow-listed, but whose agents wait for
+         * {@link EmbeddedSystem#startHeldBackHost} to enroll; they hold no sample VM.
+         */
+        public Builder heldBackHosts(java.util.Set<String> hostIds) {
+            this.heldBackHostIds = java.util.Set.copyOf(hostIds);
+            return this;
+        }
 
         /**
          * Leaves these hosts off the allow-list: each is given a statement of {@code ca} for its secure zone's

@@ -198,6 +198,17 @@ public final class SealedKeyStore implements AutoCloseable {
         return file;
     }
 
+    /**
+     * The store as its file holds it now, opened with the same password: another process sharing the file
+     * may have written it since this one was loaded. This store stays open; the caller closes the one it drops.
+     */
+    public synchronized SealedKeyStore reopen() throws SealedKeyStoreException {
+        if (closed) {
+            throw new IllegalStateException("key store " + file + " is closed");
+        }
+        return openOrCreate(file, password);
+    }
+
     /** Wipes the in-memory password copy; the store is unusable afterwards. */
     @Override
     public synchronized void close() {

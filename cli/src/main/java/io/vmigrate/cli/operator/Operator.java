@@ -182,6 +182,29 @@ public final class Operator {
         return request.getRequestId();
     }
 
+    /** The ids of the center keys named on {@code trust.registry} now ({@code center:<keyId>} entries, signed or not). */
+    public java.util.Set<String> centerKeyIds() {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        TopicSnapshot.readToEnd(client, topics.trustRegistry(), (key, entry) -> centerKeyId(key).ifPresent(ids::add));
+        return ids;
+    }
+
+    /**
+     * Waits for a {@code center:<keyId>} entry naming a key not in {@code known}; its id, or empty if {@code timeout}
+     * passes first. The caller checks that the key chains to the pinned one.
+     */
+    public Optional<String> awaitNewCenterKey(java.util.Set<String> known, Duration timeout) {
+        java.util.Set<String> fresh = new java.util.TreeSet<>();
+        TopicSnapshot.readUntil(client, topics.trustRegistry(), (key, entry) -> centerKeyId(key)
+                .filter(id -> entry != null && !known.contains(id)).ifPresent(fresh::add), () -> !fresh.isEmpty(), timeout);
+        return fresh.stream().findFirst();
+    }
+
+    private static Optional<String> centerKeyId(String key) {
+        String prefix = io.vmigrate.schema.registry.TrustRegistryEntries.CENTER_ENTRY_PREFIX;
+        return key != null && key.startsWith(prefix) ? Optional.of(key.substring(prefix.length())) : Optional.empty();
+    }
+
     /** The request as this operator signs it, for callers that send it themselves (to a partition of their choice, say). */
     public OperatorRequest signed(MigrationRequested request) {
         return signed((org.apache.avro.specific.SpecificRecord) request);

@@ -1,6 +1,7 @@
 package io.vmigrate.schema.operator;
 
 import io.vmigrate.schema.request.AbortRequested;
+import io.vmigrate.schema.request.CenterKeyRotationRequested;
 import io.vmigrate.schema.request.HostApproval;
 import io.vmigrate.schema.request.HostRetirement;
 import io.vmigrate.schema.request.MigrationRequested;
@@ -15,6 +16,8 @@ final class OperatorRequestBodies {
     private static final SingleObjectCodec<AbortRequested> ABORT = SingleObjectCodec.of(AbortRequested.class);
     private static final SingleObjectCodec<HostApproval> APPROVAL = SingleObjectCodec.of(HostApproval.class);
     private static final SingleObjectCodec<HostRetirement> RETIREMENT = SingleObjectCodec.of(HostRetirement.class);
+    private static final SingleObjectCodec<CenterKeyRotationRequested> ROTATION =
+            SingleObjectCodec.of(CenterKeyRotationRequested.class);
 
     private OperatorRequestBodies() {}
 
@@ -31,10 +34,13 @@ final class OperatorRequestBodies {
         if (body instanceof HostRetirement) {
             return OperatorRequestType.HOST_RETIREMENT;
         }
+        if (body instanceof CenterKeyRotationRequested) {
+            return OperatorRequestType.ROTATE_CENTER_KEY;
+        }
         throw new IllegalArgumentException(body.getClass().getSimpleName() + " is not an operator request body");
     }
 
-    /** The VM id (migrate, abort) or host id (approve, retire) the request is about; its record key. */
+    /** The VM id (migrate, abort), host id (approve, retire) or {@code center} (rotate the center key) the request is about; its record key. */
     static String subjectOf(SpecificRecord body) {
         if (body instanceof MigrationRequested migration) {
             return migration.getVmId();
@@ -48,6 +54,9 @@ final class OperatorRequestBodies {
         if (body instanceof HostRetirement retirement) {
             return retirement.getHostId();
         }
+        if (body instanceof CenterKeyRotationRequested rotation) {
+            return rotation.getSubject();
+        }
         throw new IllegalArgumentException(body.getClass().getSimpleName() + " is not an operator request body");
     }
 
@@ -57,6 +66,7 @@ final class OperatorRequestBodies {
             case ABORT_REQUESTED -> ABORT.encode((AbortRequested) body);
             case HOST_APPROVAL -> APPROVAL.encode((HostApproval) body);
             case HOST_RETIREMENT -> RETIREMENT.encode((HostRetirement) body);
+            case ROTATE_CENTER_KEY -> ROTATION.encode((CenterKeyRotationRequested) body);
         };
     }
 
@@ -67,6 +77,7 @@ final class OperatorRequestBodies {
             case ABORT_REQUESTED -> ABORT.decode(body);
             case HOST_APPROVAL -> APPROVAL.decode(body);
             case HOST_RETIREMENT -> RETIREMENT.decode(body);
+            case ROTATE_CENTER_KEY -> ROTATION.decode(body);
         };
     }
 }

@@ -8,14 +8,17 @@ import java.util.Locale;
  * write, so no request of theirs is ever acted on.
  */
 public enum OperatorRole {
-    /** Migrates and aborts VMs, approves and retires hosts. */
+    /** Migrates and aborts VMs, approves and retires hosts; does not rotate the center's key. */
     OPERATOR,
     /** Reads only. */
     AUDITOR,
-    /** Everything an operator may do; kept apart so a deployment can tell who administers the host fleet. */
+    /** Everything an operator may do, and rotating the center's signing key (which changes what every zone trusts). */
     ADMIN;
 
     public boolean mayRequest(OperatorRequestType type) {
+        if (type == OperatorRequestType.ROTATE_CENTER_KEY) {
+            return this == ADMIN;
+        }
         return this != AUDITOR;
     }
 

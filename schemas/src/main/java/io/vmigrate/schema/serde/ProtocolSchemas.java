@@ -75,6 +75,7 @@ public final class ProtocolSchemas {
             AbortRequested.class,
             HostApproval.class,
             HostRetirement.class,
+            io.vmigrate.schema.request.CenterKeyRotationRequested.class,
             io.vmigrate.schema.request.OperatorGrant.class,
             SignedEnvelope.class,
             MigrateOut.class,

@@ -40,6 +40,7 @@ public final class Topics {
     public static final String HOST_APPROVALS = "host.approvals";
     public static final String OPERATOR_GRANTS = "operator.grants";
     public static final String OPERATOR_REGISTRY = "operator.registry";
+    public static final String CENTER_KEY_ROTATIONS = "center.key-rotations";
 
     private static final String HOST_COMMANDS_PREFIX = "host.";
     private static final String HOST_COMMANDS_SUFFIX = ".commands";
@@ -65,6 +66,7 @@ public final class Topics {
     private final Topic<String, OperatorRequest> hostApprovals;
     private final Topic<String, OperatorGrant> operatorGrants;
     private final Topic<String, OperatorGrant> operatorRegistry;
+    private final Topic<String, OperatorRequest> centerKeyRotations;
 
     public Topics(SerdeFactory serdes) {
         this.serdes = serdes;
@@ -84,6 +86,8 @@ public final class Topics {
         // Admin-signed grants as published (evidence, kept), and the ones the center verified (compacted by key).
         this.operatorGrants = new Topic<>(OPERATOR_GRANTS, keys, serdes.serde(OperatorGrant.class), RETAINED);
         this.operatorRegistry = new Topic<>(OPERATOR_REGISTRY, keys, serdes.serde(OperatorGrant.class), COMPACTED);
+        // Verified rotation requests as the admin signed them: evidence, kept like the approvals.
+        this.centerKeyRotations = new Topic<>(CENTER_KEY_ROTATIONS, keys, serdes.serde(OperatorRequest.class), RETAINED);
     }
 
     /** Topics with the default wire format. */
@@ -172,6 +176,14 @@ public final class Topics {
         return operatorRegistry;
     }
 
+    /**
+     * Admins' rotation requests the center verified (an ADMIN's ROTATE_CENTER_KEY, as signed), all under one
+     * key so one center instance performs them in order; written by the center only, read by its key rotation trigger.
+     */
+    public Topic<String, OperatorRequest> centerKeyRotations() {
+        return centerKeyRotations;
+    }
+
     /** The command topic of one host: {@code host.<hostId>.commands}, signed envelopes keyed by VM id. */
     public Topic<String, SignedEnvelope> hostCommands(String hostId) {
         return new Topic<>(hostCommandsTopicName(hostId), keys, serdes.serde(SignedEnvelope.class), Map.of());
@@ -191,6 +203,6 @@ public final class Topics {
     public List<Topic<?, ?>> sharedTopics() {
         return List.of(migrationRequests, migrationRejections, hostEvents, migrationAudit, trustRegistry,
                 vmInventory, securityAlerts, deadLetter, hostEnrollments, vmRegistrations, hostApprovals, operatorGrants,
-                operatorRegistry);
+                operatorRegistry, centerKeyRotations);
     }
 }
