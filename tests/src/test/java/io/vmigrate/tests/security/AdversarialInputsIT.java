@@ -17,7 +17,6 @@ import io.vmigrate.schema.common.MigrationStep;
 import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.envelope.MessageCatalogue;
 import io.vmigrate.schema.envelope.SignedEnvelope;
-import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.HostEnrollmentRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntries;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
@@ -30,6 +29,7 @@ import io.vmigrate.schema.topic.DeadLetterHeaders;
 import io.vmigrate.schema.topic.Topics;
 import io.vmigrate.tests.security.AdversaryBus.Written;
 import io.vmigrate.tests.security.Fate.Alerted;
+import io.vmigrate.tests.security.Fate.AlertedDownstream;
 import io.vmigrate.tests.security.Fate.AuditedIgnored;
 import io.vmigrate.tests.security.Fate.DeadLettered;
 import io.vmigrate.tests.security.Fate.RegistryIgnored;
@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -142,7 +143,8 @@ class AdversarialInputsIT {
         }
         PendingMigration mid = startMigration(vm, "h1");
         // After the mid-batch request the VM's current migration is that one, so the replayed id is one used before.
-        written.add(bus.write("exact replay", topic, null, key, real, new Alerted(RefusalReason.REPLAYED)));
+        written.add(bus.write("exact replay", topic, null, key, real,
+                new AlertedDownstream(RefusalReason.REPLAYED, first.migrationId())));
         written.add(bus.write("replay on another partition", topic, otherPartition(vm), key, real,
                 refused.apply(RefusalReason.MALFORMED)));
         written.add(bus.write("mismatched key", topic, null, utf8(otherVm(vm)), real,
@@ -224,25 +226,30 @@ class AdversarialInputsIT {
     void vmRegistrations() throws Exception {
         String vm = newVm("h1");
         ConsumerRecord<byte[], byte[]> registration = lastRecordOf(Topics.VM_REGISTRATIONS, vm);
-        var registrations = SingleObjectCodec.of(VmRegistrationRequested.class);
+        SignedEnvelope envelope = ENVELOPES.decode(registration.value());
         RealMigration first = migrate(vm, "h2");
         byte[] key = utf8(vm);
         String topic = Topics.VM_REGISTRATIONS;
         List<Written> written = new ArrayList<>();
-        Fate malformed = DeadLettered.by(CENTER, RefusalReason.MALFORMED, false);
+        // Registrations are zone-signed envelopes; every refusal is dead-lettered and alerted.
+        Fate malformed = DeadLettered.by(CENTER, RefusalReason.MALFORMED, true);
 
-        // Before the mid-batch migration the VM is bound to h2, so h1's registration replayed contradicts it.
-        written.add(bus.write("exact replay", topic, null, key, registration.value(), new Alerted(RefusalReason.BINDING_MISMATCH)));
-        written.add(bus.write("replay on another partition", topic, otherPartition(vm), key, registration.value(),
-                DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
+        for (var flip : FieldFlips.of(envelope, SignedEnvelope.class)) {
+            written.add(bus.write("flipped " + flip.field(), topic, null, key, ENVELOPES.encode(flip.record()),
+                    registrationFlipFate(flip.field())));
+        }
+        // Before the mid-batch migration the VM is bound to h2, so h1's registration replayed contradicts it
+        // (or, on a slow run, the envelope has expired since).
+        written.add(bus.write("exact replay", topic, null, key, registration.value(),
+                new DeadLettered(CENTER, Set.of(RefusalReason.BINDING_MISMATCH, RefusalReason.EXPIRED), true)));
+        written.add(bus.write("replay on another partition", topic, otherPartition(vm), key, registration.value(), malformed));
         written.add(bus.write("mismatched key", topic, null, utf8(otherVm(vm)), registration.value(), malformed));
         // Keyed by its own VM id, as long as the broker allows, on another partition: the alert naming that id
-        // (as its key and in its value) is larger than the record was.
-        VmRegistrationRequested real = registrations.decode(registration.value());
+        // (as its key) is larger than the record was.
         written.add(bus.writeLargest("longest VM id on another partition", topic, n -> {
             String longVm = "v".repeat(n);
-            return new AdversaryBus.Parts(utf8(longVm), registrations.encode(VmRegistrationRequested.newBuilder(real).setVmId(longVm).build()));
-        }, k -> otherPartition(new String(k, StandardCharsets.UTF_8)), DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
+            return new AdversaryBus.Parts(utf8(longVm), ENVELOPES.encode(SignedEnvelope.newBuilder(envelope).setVmId(longVm).build()));
+        }, k -> otherPartition(new String(k, StandardCharsets.UTF_8)), malformed));
         PendingMigration mid = startMigration(vm, "h1");
         written.addAll(bytesKinds(topic, key, registration.value(), lastRecordOf(Topics.HOST_ENROLLMENTS, "h1").value(),
                 malformed));
@@ -398,6 +405,18 @@ class AdversarialInputsIT {
         };
     }
 
+    /** The center checks a registration's type, key and ids, then its host, then the zone's signature. */
+    private static Fate registrationFlipFate(String field) {
+        return switch (field) {
+            case "messageType", "vmId", "migrationId" -> DeadLettered.by(CENTER, RefusalReason.MALFORMED, true);
+            case "hostId" -> DeadLettered.by(CENTER, RefusalReason.UNKNOWN_SIGNER, true);
+            case "signerKeyId" -> new DeadLettered(CENTER, Set.of(RefusalReason.UNKNOWN_SIGNER, RefusalReason.SIGNATURE_INVALID), true);
+            case "direction", "suite" -> new DeadLettered(CENTER, Set.of(RefusalReason.MALFORMED, RefusalReason.SIGNATURE_INVALID), true);
+            case "issuedAt", "expiresAt" -> new DeadLettered(CENTER, Set.of(RefusalReason.SIGNATURE_INVALID, RefusalReason.EXPIRED), true);
+            default -> DeadLettered.by(CENTER, RefusalReason.SIGNATURE_INVALID, true);
+        };
+    }
+
     private static Fate enrollmentFlipFate(String field) {
         return switch (field) {
             case "hostId" -> DeadLettered.by(CENTER, RefusalReason.MALFORMED, false);
@@ -467,7 +486,9 @@ class AdversarialInputsIT {
                     + "@" + headers.get(DeadLetterHeaders.SOURCE_OFFSET), headers);
         }
         Map<String, SecurityAlert> alerts = new HashMap<>();
+        List<SecurityAlert> everyAlert = new ArrayList<>();
         TopicSnapshot.readToEnd(system.clientProperties(BusAcls.AUDITOR), topics.securityAlerts(), (key, alert) -> {
+            everyAlert.add(alert);
             if (alert.getSourceTopic() != null) {
                 alerts.put(alert.getSourceTopic() + "-" + alert.getSourcePartition() + "@" + alert.getSourceOffset(), alert);
             }
@@ -497,6 +518,13 @@ class AdversarialInputsIT {
                 assertThat(letter).as("no dead letter of %s", what).isNull();
                 assertThat(alert).as("alert about %s", what).isNotNull();
                 assertThat(alert.getReason()).as("alert about %s (%s)", what, alert.getDetail()).isEqualTo(expected.reason());
+            } else if (fate instanceof AlertedDownstream expected) {
+                assertThat(letter).as("no dead letter of %s", what).isNull();
+                assertThat(everyAlert).as("alert about %s", what).anySatisfy(downstream -> {
+                    assertThat(downstream.getReason()).isEqualTo(expected.reason());
+                    assertThat(downstream.getMigrationId()).isEqualTo(expected.migrationId());
+                    assertThat(downstream.getSourceTopic()).endsWith("-claimed-migration-requests-repartition");
+                });
             } else if (fate instanceof AuditedIgnored expected) {
                 assertThat(letter).as("no dead letter of %s", what).isNull();
                 assertThat(audit).as("audit of %s", what).anySatisfy(entry -> {
@@ -634,7 +662,7 @@ class AdversarialInputsIT {
         Class<? extends SpecificRecord> type = switch (topic) {
             case Topics.TRUST_REGISTRY -> TrustRegistryEntry.class;
             case Topics.HOST_ENROLLMENTS -> HostEnrollmentRequested.class;
-            case Topics.VM_REGISTRATIONS -> VmRegistrationRequested.class;
+            case Topics.VM_REGISTRATIONS -> SignedEnvelope.class;
             default -> throw new IllegalArgumentException(topic);
         };
         return decodeOrNull(SingleObjectCodec.of(type), record.value()) != null

@@ -17,6 +17,14 @@ sealed interface Fate {
     record Alerted(RefusalReason reason) implements Fate {
     }
 
+    /**
+     * Refused with a security alert of {@code reason} for {@code migrationId}, raised downstream of the input (the
+     * claim step repartitions requests by migration id, so the alert names the claimed-requests topic's
+     * coordinates), and no dead letter of the record.
+     */
+    record AlertedDownstream(RefusalReason reason, String migrationId) implements Fate {
+    }
+
     /** A verified replay the workflow records as ignored in the audit (by the replayed message id), acting on nothing. */
     record AuditedIgnored(String messageId) implements Fate {
     }
