@@ -159,6 +159,43 @@ class AdversarialInputsIT {
     }
 
     @Test
+    void operatorGrants() throws Exception {
+        String vm = newVm("h1");
+        RealMigration first = migrate(vm, "h2");
+        byte[] key = utf8("an-operator-key-id");
+        String topic = Topics.OPERATOR_GRANTS;
+        // Operators may write grants; only admin-signed ones count. This system has no grant at all, so the real
+        // signed record the kinds are made from is a migration request (the right bus, the wrong type).
+        byte[] real = REQUESTS.encode(first.request());
+        List<Written> written = new ArrayList<>(bytesKinds(topic, key, real,
+                lastRecordOf(Topics.HOST_ENROLLMENTS, "h1").value(), DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
+        PendingMigration mid = startMigration(vm, "h1");
+        written.add(bus.write("a signed migration request", topic, null, key, real,
+                DeadLettered.by(CENTER, RefusalReason.MALFORMED, true)));
+
+        settle(written, mid, "h2");
+    }
+
+    @Test
+    void centerKeyRotations() throws Exception {
+        String vm = newVm("h1");
+        RealMigration first = migrate(vm, "h2");
+        var centerKey = system.center().centerPublicKey();
+        byte[] key = utf8("center");
+        String topic = Topics.CENTER_KEY_ROTATIONS;
+        // Only the center writes here (after its gate verified an ADMIN's request); the trigger verifies each
+        // record again and ignores, with a log line, whatever is not an ADMIN's signed rotation request.
+        byte[] real = REQUESTS.encode(first.request());
+        List<Written> written = new ArrayList<>(bytesKinds(topic, key, real,
+                lastRecordOf(Topics.HOST_ENROLLMENTS, "h1").value(), new Unchanged()));
+        PendingMigration mid = startMigration(vm, "h1");
+        written.add(bus.write("an operator's signed migration request", topic, null, key, real, new Unchanged()));
+
+        settle(written, mid, "h2");
+        assertThat(system.center().centerPublicKey()).as("the center signs with the same key").isEqualTo(centerKey);
+    }
+
+    @Test
     void hostApprovals() throws Exception {
         String vm = newVm("h1");
         RealMigration first = migrate(vm, "h2");
@@ -471,7 +508,8 @@ class AdversarialInputsIT {
             if (record.topic().equals(Topics.TRUST_REGISTRY)) {
                 continue;
             }
-            String group = host.map(h -> system.host(h).agentConsumerGroup()).orElse(CENTER_GROUP);
+            String group = host.map(h -> system.host(h).agentConsumerGroup())
+                    .orElse(record.topic().equals(Topics.CENTER_KEY_ROTATIONS) ? CENTER_GROUP + "-key-rotation" : CENTER_GROUP);
             assertThat(bus.committedOffset(group, record.topic(), record.partition()))
                     .as("%s committed past %s (%s)", group, record.coordinates(), record.kind()).isGreaterThan(record.offset());
         }
