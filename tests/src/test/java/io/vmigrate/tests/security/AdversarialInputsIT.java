@@ -196,6 +196,24 @@ class AdversarialInputsIT {
     }
 
     @Test
+    void operatorRegistry() throws Exception {
+        String vm = newVm("h1");
+        RealMigration first = migrate(vm, "h2");
+        double ignoredBefore = registryRecordsIgnored();
+        String topic = Topics.OPERATOR_REGISTRY;
+        // The center's global operator-registry store takes only admin-signed grants; this system has none, so
+        // every record is one it must ignore and count, never trust.
+        List<Written> written = new ArrayList<>(bytesKinds(topic, utf8("an-operator-key-id"), REQUESTS.encode(first.request()),
+                lastRecordOf(Topics.HOST_ENROLLMENTS, "h1").value(), new RegistryIgnored()));
+        PendingMigration mid = startMigration(vm, "h1");
+        long ignored = written.size();
+
+        await().atMost(FATE_TIMEOUT).untilAsserted(() ->
+                assertThat(registryRecordsIgnored() - ignoredBefore).as("registry records ignored").isGreaterThanOrEqualTo(ignored));
+        settle(written, mid, "h2");
+    }
+
+    @Test
     void hostApprovals() throws Exception {
         String vm = newVm("h1");
         RealMigration first = migrate(vm, "h2");
@@ -505,7 +523,8 @@ class AdversarialInputsIT {
     private void assertProgress(List<Written> written) throws Exception {
         for (Written record : written) {
             Optional<String> host = Topics.hostIdOfCommandTopic(record.topic());
-            if (record.topic().equals(Topics.TRUST_REGISTRY)) {
+            if (record.topic().equals(Topics.TRUST_REGISTRY) || record.topic().equals(Topics.OPERATOR_REGISTRY)) {
+                // Read by global stores, which have no consumer group.
                 continue;
             }
             String group = host.map(h -> system.host(h).agentConsumerGroup())
