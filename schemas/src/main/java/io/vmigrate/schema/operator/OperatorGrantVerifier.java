@@ -1,6 +1,7 @@
 package io.vmigrate.schema.operator;
 
 import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.envelope.BoundedIds;
 import io.vmigrate.schema.envelope.EnvelopeRefusedException;
 import io.vmigrate.schema.keys.PublicKeyRecords;
 import io.vmigrate.schema.keys.TrustAnchors;
@@ -114,11 +115,7 @@ public final class OperatorGrantVerifier {
     }
 
     private static String bounded(String value, String what) throws EnvelopeRefusedException {
-        if (value == null || value.isEmpty() || value.length() > MAX_ID_CHARS) {
-            throw refused(RefusalReason.MALFORMED, "operator grant " + what + " is empty or longer than " + MAX_ID_CHARS
-                    + " characters");
-        }
-        return value;
+        return BoundedIds.require(value, MAX_ID_CHARS, "operator grant", what);
     }
 
     private static EnvelopeRefusedException refused(RefusalReason reason, String detail) {

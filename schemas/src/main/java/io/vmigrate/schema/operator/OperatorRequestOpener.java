@@ -1,6 +1,7 @@
 package io.vmigrate.schema.operator;
 
 import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.envelope.BoundedIds;
 import io.vmigrate.schema.envelope.EnvelopeRefusedException;
 import io.vmigrate.schema.keys.WireEnums;
 import io.vmigrate.schema.request.AbortRequested;
@@ -109,11 +110,7 @@ public final class OperatorRequestOpener {
     }
 
     private static String bounded(String value, String what) throws EnvelopeRefusedException {
-        if (value == null || value.isEmpty() || value.length() > MAX_ID_CHARS) {
-            throw refused(RefusalReason.MALFORMED, "operator request " + what + " is empty or longer than "
-                    + MAX_ID_CHARS + " characters");
-        }
-        return value;
+        return BoundedIds.require(value, MAX_ID_CHARS, "operator request", what);
     }
 
     private static EnvelopeRefusedException refused(RefusalReason reason, String detail) {

@@ -1,6 +1,7 @@
 package io.vmigrate.schema.registry;
 
 import io.vmigrate.schema.common.RefusalReason;
+import io.vmigrate.schema.envelope.BoundedIds;
 import io.vmigrate.schema.envelope.EnvelopeRefusedException;
 import io.vmigrate.schema.keys.TrustAnchors;
 import io.vmigrate.schema.keys.WireEnums;
@@ -81,10 +82,7 @@ public final class ProvisioningStatementVerifier {
     }
 
     private static void bounded(String value, String what) throws EnvelopeRefusedException {
-        if (value == null || value.isEmpty() || value.length() > MAX_ID_CHARS) {
-            throw refused(RefusalReason.MALFORMED, "provisioning statement " + what + " is empty or longer than "
-                    + MAX_ID_CHARS + " characters");
-        }
+        BoundedIds.require(value, MAX_ID_CHARS, "provisioning statement", what);
     }
 
     private static EnvelopeRefusedException refused(RefusalReason reason, String detail) {

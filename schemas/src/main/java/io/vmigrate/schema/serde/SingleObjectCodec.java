@@ -112,7 +112,8 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         if (!writer.getFullName().equals(readerSchema.getFullName())) {
             throw new UnknownSchemaException("writer schema is " + writer.getFullName() + ", expected " + readerSchema.getFullName());
         }
-        return new WriterVersion<>(writer, new SpecificDatumReader<>(writer, readerSchema, model),
+        return new WriterVersion<>(new SpecificDatumReader<>(writer, readerSchema, model),
+                new GenericDatumReader<>(writer, writer, GenericData.get()), new GenericDatumWriter<>(writer, GenericData.get()),
                 !WriterVersion.containsMap(writer, new HashSet<>()));
     }
 
@@ -120,7 +121,8 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
      * A writer schema seen on the wire and how its data is read. Schemas with a map are not checked for
      * canonical encoding: a map's entry order is the writer's hash order, which re-encoding need not repeat.
      */
-    private record WriterVersion<T extends SpecificRecord>(Schema writer, SpecificDatumReader<T> reader, boolean checkable) {
+    private record WriterVersion<T extends SpecificRecord>(SpecificDatumReader<T> reader, GenericDatumReader<Object> asWritten,
+            GenericDatumWriter<Object> writeAgain, boolean checkable) {
 
         /**
          * Whether {@code bytes} are exactly what encoding their datum again gives: by this codec when the
@@ -134,11 +136,11 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
                 return Arrays.equals(bytes, codec.encode(current));
             }
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
-            Object datum = new GenericDatumReader<>(writer, writer, GenericData.get()).read(null, decoder);
+            Object datum = asWritten.read(null, decoder);
             ByteArrayOutputStream again = new ByteArrayOutputStream(bytes.length);
             again.write(bytes, 0, HEADER_LENGTH);
             BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(again, null);
-            new GenericDatumWriter<>(writer, GenericData.get()).write(datum, encoder);
+            writeAgain.write(datum, encoder);
             encoder.flush();
             return Arrays.equals(bytes, again.toByteArray());
         }
