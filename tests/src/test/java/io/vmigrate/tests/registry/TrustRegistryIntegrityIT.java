@@ -51,6 +51,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -128,8 +129,8 @@ class TrustRegistryIntegrityIT {
         assertThat(TrustRegistryEntries.isSignedBy(issued, centerVerifier())).isTrue();
 
         produceRaw(Topics.TRUST_REGISTRY, utf8(hostKey), null);
-        long foreignOffset = produceRaw(Topics.TRUST_REGISTRY, utf8(hostKey), registryBytes(foreignHostEntry("h2")));
-        long centerTombstone = produceRaw(Topics.TRUST_REGISTRY, utf8(centerKey), null);
+        long foreignOffset = produceRaw(Topics.TRUST_REGISTRY, utf8(hostKey), registryBytes(foreignHostEntry("h2"))).offset();
+        long centerTombstone = produceRaw(Topics.TRUST_REGISTRY, utf8(centerKey), null).offset();
 
         await().atMost(STATE_TIMEOUT).untilAsserted(() -> {
             ConsumerRecord<byte[], byte[]> last = lastRecord(hostKey).orElseThrow();
@@ -148,38 +149,40 @@ class TrustRegistryIntegrityIT {
     @Test
     void badRecordsOnEveryOtherInputAreDeadLetteredAndTheCenterRunsOn() throws Exception {
         String vm = newVm("h1");
-        Map<String, List<Long>> offsets = new HashMap<>();
+        List<Expected> expected = new ArrayList<>();
         for (String topic : List.of(Topics.MIGRATION_REQUESTS, Topics.HOST_EVENTS, Topics.VM_REGISTRATIONS)) {
-            offsets.computeIfAbsent(topic, t -> new ArrayList<>()).add(produceRaw(topic, utf8(vm), randomBytes(300, topic.hashCode())));
-            offsets.get(topic).add(produceRaw(topic, utf8(vm), null));
+            expected.add(produceRaw(topic, utf8(vm), randomBytes(300, topic.hashCode())).expect(RefusalReason.MALFORMED));
+            expected.add(produceRaw(topic, utf8(vm), null).expect(RefusalReason.MALFORMED));
         }
-        offsets.get(Topics.MIGRATION_REQUESTS).add(produce(system.topics().migrationRequests(), "another-vm",
-                system.operator().signed(system.operator().newRequest(vm, "h2", Optional.of("h1"), Optional.empty(), "it"))));
+        // A well-signed request under another VM's key: the signature holds, the key does not match its subject.
+        expected.add(produce(system.topics().migrationRequests(), "another-vm",
+                system.operator().signed(system.operator().newRequest(vm, "h2", Optional.of("h1"), Optional.empty(), "it")))
+                .expect(RefusalReason.BINDING_MISMATCH));
         EnvelopeSealer forger = new EnvelopeSealer(stranger, Clock.systemUTC(), Duration.ofMinutes(1));
-        offsets.get(Topics.HOST_EVENTS).add(produce(system.topics().hostEvents(), "another-vm",
+        expected.add(produce(system.topics().hostEvents(), "another-vm",
                 forger.seal(Addressing.of("wrong-key", vm, "h1", 0), VmDeregistered.newBuilder().setMigrationId("wrong-key")
                         .setVmId(vm).setHostId("h1").setEpoch(0).setDestroyedKeyFingerprint("x")
-                        .setDeregisteredAt(Instant.now()).build())));
-        offsets.get(Topics.VM_REGISTRATIONS).add(produce(system.topics().vmRegistrations(), "another-vm",
+                        .setDeregisteredAt(Instant.now()).build())).expect(RefusalReason.MALFORMED));
+        expected.add(produce(system.topics().vmRegistrations(), "another-vm",
                 forger.seal(Addressing.of(KeyContexts.registrationMigrationId("wrong-key-vm"), "wrong-key-vm", "h1", -1),
                         VmRegistrationRequested.newBuilder().setVmId("wrong-key-vm").setHostId("h1").setVmName("x")
-                                .setRequestedAt(Instant.now()).setRequestedBy("it").build())));
-        List<Long> enrollments = new ArrayList<>();
-        enrollments.add(produceRaw(Topics.HOST_ENROLLMENTS, utf8("h7"), randomBytes(300, 7)));
-        enrollments.add(produceRaw(Topics.HOST_ENROLLMENTS, utf8("h7"), null));
-        enrollments.add(produce(system.topics().hostEnrollments(), "h8", enrollmentOf("h7")));
-        offsets.put(Topics.HOST_ENROLLMENTS, enrollments);
+                                .setRequestedAt(Instant.now()).setRequestedBy("it").build())).expect(RefusalReason.MALFORMED));
+        expected.add(produceRaw(Topics.HOST_ENROLLMENTS, utf8("h7"), randomBytes(300, 7)).expect(RefusalReason.MALFORMED));
+        expected.add(produceRaw(Topics.HOST_ENROLLMENTS, utf8("h7"), null).expect(RefusalReason.MALFORMED));
+        expected.add(produce(system.topics().hostEnrollments(), "h8", enrollmentOf("h7")).expect(RefusalReason.MALFORMED));
 
         await().atMost(STATE_TIMEOUT).untilAsserted(() -> {
             List<Map<String, String>> letters = deadLetters();
-            offsets.forEach((topic, written) -> written.forEach(offset -> assertThat(letters)
-                    .as("dead letter of %s@%d", topic, offset)
+            expected.forEach(letter -> assertThat(letters)
+                    .as("dead letter of %s", letter)
                     .anySatisfy(headers -> {
-                        assertThat(headers).containsEntry(DeadLetterHeaders.SOURCE_TOPIC, topic);
-                        assertThat(headers).containsEntry(DeadLetterHeaders.SOURCE_OFFSET, String.valueOf(offset));
-                        assertThat(headers).containsEntry(DeadLetterHeaders.REASON, RefusalReason.MALFORMED.name());
+                        assertThat(headers).containsEntry(DeadLetterHeaders.SOURCE_TOPIC, letter.written().topic());
+                        assertThat(headers).containsEntry(DeadLetterHeaders.SOURCE_PARTITION,
+                                String.valueOf(letter.written().partition()));
+                        assertThat(headers).containsEntry(DeadLetterHeaders.SOURCE_OFFSET, String.valueOf(letter.written().offset()));
+                        assertThat(headers).containsEntry(DeadLetterHeaders.REASON, letter.reason().name());
                         assertThat(headers.get(DeadLetterHeaders.DETAIL)).isNotBlank();
-                    })));
+                    }));
         });
         assertThat(system.center().state()).isEqualTo(KafkaStreams.State.RUNNING);
         assertThat(migrate(vm, "h2")).isEqualTo(MigrationStep.DONE);
@@ -287,19 +290,33 @@ class TrustRegistryIntegrityIT {
         }
     }
 
-    private long produceRaw(String topic, byte[] key, byte[] value) throws Exception {
-        Map<String, Object> props = new HashMap<>(system.clientProperties());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            return producer.send(new ProducerRecord<>(topic, key, value)).get().offset();
+    /** Where a record landed: a dead letter names its source by topic, partition and offset. */
+    private record Written(String topic, int partition, long offset) {
+        static Written of(RecordMetadata metadata) {
+            return new Written(metadata.topic(), metadata.partition(), metadata.offset());
+        }
+
+        Expected expect(RefusalReason reason) {
+            return new Expected(this, reason);
         }
     }
 
-    private <V> long produce(Topic<String, V> topic, String key, V value) throws Exception {
+    private record Expected(Written written, RefusalReason reason) {
+    }
+
+    private Written produceRaw(String topic, byte[] key, byte[] value) throws Exception {
+        Map<String, Object> props = new HashMap<>(system.clientProperties());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            return Written.of(producer.send(new ProducerRecord<>(topic, key, value)).get());
+        }
+    }
+
+    private <V> Written produce(Topic<String, V> topic, String key, V value) throws Exception {
         Map<String, Object> props = new HashMap<>(system.clientProperties());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         try (var producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
-            return producer.send(new ProducerRecord<>(topic.name(), key, value)).get().offset();
+            return Written.of(producer.send(new ProducerRecord<>(topic.name(), key, value)).get());
         }
     }
 
