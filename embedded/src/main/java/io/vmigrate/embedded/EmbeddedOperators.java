@@ -19,7 +19,7 @@ import java.util.List;
  * each sealed with its own password kept beside it in {@code <key>.password} (mode 0600, the embedded
  * mode's convenience, like {@code secrets.properties}), and the operators file the center reads.
  */
-final class EmbeddedOperators {
+public final class EmbeddedOperators {
 
     static final String OPERATOR = "operator";
     static final String AUDITOR = "auditor";
@@ -38,7 +38,7 @@ final class EmbeddedOperators {
     }
 
     /** Opens the three keys under {@code dataDir/operators}, creating them first time, and (re)writes the operators file. */
-    static EmbeddedOperators loadOrCreate(Path dataDir, Suite suite, SystemSecrets secrets) throws IOException {
+    public static EmbeddedOperators loadOrCreate(Path dataDir, Suite suite, SystemSecrets secrets) throws IOException {
         Path dir = dataDir.resolve("operators");
         Files.createDirectories(dir);
         String user = userName();
@@ -53,19 +53,19 @@ final class EmbeddedOperators {
         return new EmbeddedOperators(operator, auditor, admin, file);
     }
 
-    OperatorKey operator() {
+    public OperatorKey operator() {
         return operator;
     }
 
-    OperatorKey auditor() {
+    public OperatorKey auditor() {
         return auditor;
     }
 
-    OperatorKey admin() {
+    public OperatorKey admin() {
         return admin;
     }
 
-    Path operatorsFile() {
+    public Path operatorsFile() {
         return operatorsFile;
     }
 

@@ -17,9 +17,9 @@ import java.util.Properties;
  * {@code secrets.properties} (mode 0600) under the data directory. That file is a convenience of the
  * single-machine embedded mode: a real deployment gives each process its own password.
  */
-final class SystemSecrets {
+public final class SystemSecrets {
 
-    static final String FILE_NAME = "secrets.properties";
+    public static final String FILE_NAME = "secrets.properties";
 
     private final Path file;
     private final Properties values = new Properties();
@@ -29,7 +29,7 @@ final class SystemSecrets {
         this.file = file;
     }
 
-    static SystemSecrets loadOrCreate(Path dataDir) {
+    public static SystemSecrets loadOrCreate(Path dataDir) {
         SystemSecrets secrets = new SystemSecrets(dataDir.resolve(FILE_NAME));
         if (Files.exists(secrets.file)) {
             try (InputStream in = Files.newInputStream(secrets.file)) {
@@ -41,19 +41,19 @@ final class SystemSecrets {
         return secrets;
     }
 
-    char[] centerVaultPassword() {
+    public char[] centerVaultPassword() {
         return password("center.vault", "VMIGRATE_CENTER_VAULT_PASSWORD");
     }
 
-    char[] sealingPassword(String hostId) {
+    public char[] sealingPassword(String hostId) {
         return password("sealing." + hostId, "VMIGRATE_SEALING_PASSWORD_" + envName(hostId));
     }
 
-    char[] agentPassword(String hostId) {
+    public char[] agentPassword(String hostId) {
         return password("agent." + hostId, "VMIGRATE_AGENT_PASSWORD_" + envName(hostId));
     }
 
-    char[] operatorPassword(String name) {
+    public char[] operatorPassword(String name) {
         return password("operator." + name, "VMIGRATE_OPERATOR_PASSWORD_" + envName(name));
     }
 
