@@ -21,7 +21,7 @@ import java.util.jar.Manifest;
  * manifest-only jars (the surefire/failsafe booter jar) via their {@code Class-Path} attribute, and finally
  * makes sure the code sources of the classes the child needs are present.
  */
-final class ChildJvmClasspath {
+public final class ChildJvmClasspath {
 
     /** Classes whose code source must be on the child classpath. */
     private static final String[] REQUIRED_CLASSES = {
@@ -44,7 +44,7 @@ final class ChildJvmClasspath {
     private ChildJvmClasspath() {
     }
 
-    static String compute() {
+    public static String compute() {
         List<String> raw = List.of(System.getProperty("java.class.path", "").split(File.pathSeparator));
         Set<Path> entries = new LinkedHashSet<>(expand(raw));
         for (String className : REQUIRED_CLASSES) {
