@@ -298,7 +298,7 @@ public final class MigrationMachine {
 
     /**
      * Wall-clock housekeeping of one migration: aborts it if not committed by its deadline (binding
-     * untouched), re-sends an unacknowledged deregister every retry interval, and delivers the key of
+     * untouched; not a registration whose key was delivered), re-sends an unacknowledged deregister every retry interval, and delivers the key of
      * a registration whose host has been enrolled since.
      */
     public Outcome onTick(VmFacts facts, Instant now) {
@@ -310,7 +310,11 @@ public final class MigrationMachine {
             return Outcome.untouched();
         }
         Draft draft = Draft.of(state, now, messageIds);
-        if (!MigrationSteps.isCommitted(state) && now.isAfter(state.getDeadline())) {
+        // A registration whose key was delivered is not aborted by the clock: the host may have installed the key
+        // (its answer only late), and an abort would leave the VM unbound with an unbound key in its zone. It ends
+        // on the host's answer: installed (bound) or refused (aborted; the agent asks again).
+        boolean awaitingHostInstall = state.getRegistration() && state.getStep() == MigrationStep.KEY_DELIVERED;
+        if (!MigrationSteps.isCommitted(state) && !awaitingHostInstall && now.isAfter(state.getDeadline())) {
             steps.abort(draft, RefusalReason.DEADLINE_PASSED, "not committed by the deadline " + state.getDeadline(), null);
             return draft.keptAsCurrent();
         }
