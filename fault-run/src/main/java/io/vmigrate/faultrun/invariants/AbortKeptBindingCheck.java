@@ -45,8 +45,8 @@ public final class AbortKeptBindingCheck {
                     violation("aborted migration " + migrationId + " wrote binding " + written.binding(),
                             List.of("inventory at " + written.at(), "ABORTED at " + abort.get().at()))));
             Instant requestedAt = chain.get(0).recordedAt();
-            Optional<InventoryRecord> before = lastBefore(history, requestedAt, false);
-            Optional<InventoryRecord> after = lastBefore(history, abort.get().recordedAt(), true);
+            Optional<InventoryRecord> before = lastUntil(history, requestedAt);
+            Optional<InventoryRecord> after = lastUntil(history, abort.get().recordedAt());
             if (!same(before, after)) {
                 violations.add(violation("the binding of VM " + vm + " changed during aborted migration " + migrationId
                         + ": " + describe(before) + " when requested, " + describe(after) + " when aborted",
@@ -60,12 +60,14 @@ public final class AbortKeptBindingCheck {
                 + changed + " changed a binding", violations, List.of());
     }
 
-    /** The VM's last binding written before {@code instant} (or at it, if {@code inclusive}), in offset order. */
-    private static Optional<InventoryRecord> lastBefore(List<InventoryRecord> history, Instant instant, boolean inclusive) {
+    /**
+     * The VM's last binding written no later than {@code instant}, in offset order. A binding written in the very
+     * millisecond a migration was requested came before it: the center handles one VM's records one at a time.
+     */
+    private static Optional<InventoryRecord> lastUntil(List<InventoryRecord> history, Instant instant) {
         InventoryRecord last = null;
         for (InventoryRecord record : history) {
-            boolean in = inclusive ? !record.updatedAt().isAfter(instant) : record.updatedAt().isBefore(instant);
-            if (in) {
+            if (!record.updatedAt().isAfter(instant)) {
                 last = record;
             }
         }

@@ -23,6 +23,14 @@ class AbortKeptBindingCheckTest {
     }
 
     @Test
+    void aBindingWrittenInTheMillisecondTheMigrationWasRequestedIsTheOneBeforeIt() {
+        var result = AbortKeptBindingCheck.check(ABORTED, List.of(binding(0, "vm-a", "h1", 0, null, 0),
+                binding(1, "vm-a", "h3", 1, "m0", 10)));
+
+        assertThat(result.holds()).isTrue();
+    }
+
+    @Test
     void aBindingWrittenByTheAbortedMigrationIsNamed() {
         var result = AbortKeptBindingCheck.check(ABORTED, List.of(binding(0, "vm-a", "h1", 0, null, 0),
                 binding(1, "vm-a", "h2", 1, "m1", 15)));
