@@ -29,7 +29,7 @@ class FaultRunIT {
     @Test
     void sixtyMigrationsSurviveOneFaultOfEachKind(@TempDir Path dataDir) throws Exception {
         FaultRunSettings settings = FaultRunSettings.ofSize(dataDir, SEED, 60)
-                .withDeadline(Duration.ofSeconds(20), Duration.ofSeconds(30));
+                .withDeadline(Duration.ofSeconds(30), Duration.ofSeconds(30));
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
 
         FaultRunResult result = new FaultRun(settings, out).run();
