@@ -55,8 +55,7 @@ public final class InvariantChecks {
         results.add(AbortKeptBindingCheck.check(cluster.audit(), cluster.inventory()));
         results.add(EpochsGrewCheck.check(cluster.inventory(), duplicates));
         results.add(KeyOnlyOnBindingHostCheck.check(InstalledKeys.read(layout), bindings));
-        // >>> NO_PLAINTEXT_PRIVATE_KEY goes here: the lead adds the result of PlaintextKeyScan (RunKeys) as an
-        // InvariantResult of that invariant. InvariantReport.of keeps Invariant order whatever the order added.
+        results.add(PlaintextKeyScan.scan(layout, kafkaClient, RunKeys.read(layout)));
         results.add(ReplayCleanCheck.check(cluster.replay(), duplicates));
         return InvariantReport.of(results);
     }

@@ -8,6 +8,8 @@ import io.vmigrate.embedded.EmbeddedSystem;
 import io.vmigrate.faultrun.InjectedDuplicate;
 import io.vmigrate.faultrun.RequestedMigration;
 import io.vmigrate.faultrun.RunLayout;
+import io.vmigrate.faultrun.invariants.KeyNeedle;
+import io.vmigrate.faultrun.invariants.RunKeys;
 import io.vmigrate.faultrun.invariants.Invariant;
 import io.vmigrate.faultrun.invariants.InvariantChecks;
 import io.vmigrate.faultrun.invariants.InvariantReport;
@@ -118,7 +120,9 @@ class InvariantChecksIT {
         assertThat(report.firstBroken()).isEmpty();
         assertThat(report.summaries().keySet()).containsExactly(Invariant.VM_ON_EXACTLY_ONE_HOST,
                 Invariant.EVERY_MIGRATION_ENDED, Invariant.ABORT_KEPT_BINDING, Invariant.EPOCHS_GREW,
-                Invariant.KEY_ONLY_ON_BINDING_HOST, Invariant.REPLAY_CLEAN);
+                Invariant.KEY_ONLY_ON_BINDING_HOST, Invariant.NO_PLAINTEXT_PRIVATE_KEY, Invariant.REPLAY_CLEAN);
+        assertThat(report.summaries().get(Invariant.NO_PLAINTEXT_PRIVATE_KEY))
+                .contains("VM key=6", "zone key=6", "agent key=3", "center key=").endsWith(": 0 found");
         assertThat(report.summaries().get(Invariant.VM_ON_EXACTLY_ONE_HOST)).isEqualTo("6 VMs on 3 hosts, 6 bindings");
         assertThat(report.summaries().get(Invariant.EVERY_MIGRATION_ENDED))
                 .startsWith("5 requested: 3 DONE, 1 ABORTED, 1 REJECTED").endsWith("0 not ended by deadline + PT30S");
@@ -134,7 +138,28 @@ class InvariantChecksIT {
                 .endsWith("0 other anomalies");
         StringWriter printed = new StringWriter();
         report.printTo(new PrintWriter(printed));
-        assertThat(printed.toString()).startsWith("invariants: all 6 hold").doesNotContain("!!");
+        assertThat(printed.toString()).startsWith("invariants: all 7 hold").doesNotContain("!!");
+    }
+
+    @Test
+    void aVmKeyWrittenToAnUnsealedFileBreaksNoPlaintextPrivateKey() throws Exception {
+        KeyNeedle vmKey = RunKeys.read(layout).needles().stream()
+                .filter(needle -> needle.label().startsWith("VM key in zone") && needle.label().endsWith("(private value)"))
+                .findFirst().orElseThrow();
+        Path planted = layout.agentStateDir(system.hostIds().get(0)).resolve("planted.bin");
+        byte[] content = new byte[4096];
+        System.arraycopy(vmKey.bytes(), 0, content, 1000, vmKey.bytes().length);
+        Files.write(planted, content);
+        try {
+            Violation first = check(requested).firstBroken().orElseThrow();
+
+            assertThat(first.invariant()).isEqualTo(Invariant.NO_PLAINTEXT_PRIVATE_KEY);
+            assertThat(first.detail()).isEqualTo(vmKey.label() + " in a file");
+            assertThat(first.evidence()).singleElement().isEqualTo(planted + " at byte 1000");
+        } finally {
+            Files.delete(planted);
+        }
+        assertThat(check(requested).holds()).as("holds again once the file is gone").isTrue();
     }
 
     @Test

@@ -586,7 +586,7 @@ abstract class MigrationProtocolScenarios {
         List<byte[]> secrets = new ArrayList<>();
         for (String hostId : system.hostIds()) {
             char[] sealing = passwords.getProperty("sealing." + hostId).toCharArray();
-            for (byte[] pkcs8 : ZoneVmKeys.installedPkcs8(system.host(hostId).secureZoneStateDir(), sealing, suite())) {
+            for (byte[] pkcs8 : io.vmigrate.faultrun.invariants.RunKeys.installedVmKeysPkcs8(system.host(hostId).secureZoneStateDir(), sealing, suite())) {
                 secrets.add(pkcs8);
                 secrets.add(SecretScan.privateValueOfPkcs8(pkcs8));
             }
