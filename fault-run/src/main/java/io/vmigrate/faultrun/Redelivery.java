@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Re-delivers records as a faulty network or a replaying attacker would: exact copies (key, value, headers,
- * partition) of the last committed records of a topic, produced again by the super user. Each copy's
+ * partition, timestamp) of the last committed records of a topic, produced again by the super user. Each copy's
  * coordinates are kept, so replay may name it as an injected duplicate and nothing else.
  */
 final class Redelivery {
@@ -60,7 +60,7 @@ final class Redelivery {
         try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (ConsumerRecord<byte[], byte[]> original : originals) {
                 RecordMetadata copy = producer.send(new ProducerRecord<>(original.topic(), original.partition(),
-                        original.key(), original.value(), original.headers())).get();
+                        original.timestamp(), original.key(), original.value(), original.headers())).get();
                 copies.add(new InjectedDuplicate(copy.topic(), copy.partition(), copy.offset(), original.topic(),
                         original.partition(), original.offset()));
             }

@@ -221,7 +221,9 @@ class InvariantChecksIT {
         ExportedRecord command = firstCommand(MessageType.DEREGISTER_VM);
         InjectedDuplicate copy;
         try (var producer = new KafkaProducer<>(system.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            // An exact copy, its timestamp included: the replay opens each envelope at its record's time.
             var record = new ProducerRecord<>(command.getTopic(), command.getPartition(),
+                    command.getTimestamp().toEpochMilli(),
                     command.getKey() == null ? null : ByteBuffers.toArray(command.getKey()), ByteBuffers.toArray(command.getValue()));
             command.getHeaders().forEach(h -> record.headers().add(new RecordHeader(h.getKey(),
                     h.getValue() == null ? null : ByteBuffers.toArray(h.getValue()))));
