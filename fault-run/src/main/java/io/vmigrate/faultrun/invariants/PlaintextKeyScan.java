@@ -55,7 +55,7 @@ public final class PlaintextKeyScan {
         needles.addAll(PRIVATE_KEY_STRUCTURES);
         ByteNeedles matcher = new ByteNeedles(needles);
         List<Violation> violations = new ArrayList<>();
-        long topicBytes = scanTopics(kafkaClient, matcher, violations);
+        long topicBytes = scanTopics(kafkaClient, matcher, violations).bytes();
         long[] files = scanFiles(layout.dataDir(), matcher, violations);
         String summary = String.format("%d needles (%s, plus the PKCS#8 structures of Ed25519, X25519, SM2, P-256) in"
                         + " %.1f MB of topic records and %.1f MB of %d files (sealed .bcfks stores excepted): %d found",
@@ -64,7 +64,27 @@ public final class PlaintextKeyScan {
         return new InvariantResult(Invariant.NO_PLAINTEXT_PRIVATE_KEY, summary, violations, List.of());
     }
 
-    static long scanTopics(Map<String, Object> kafkaClient, ByteNeedles matcher, List<Violation> violations) throws IOException {
+    /** What a scan of every topic found: the topics read, the bytes searched, the needles found. */
+    public record TopicScan(Set<String> topics, long bytes, List<Violation> found) {
+        public TopicScan {
+            topics = Set.copyOf(topics);
+            found = List.copyOf(found);
+        }
+    }
+
+    /**
+     * Searches every record of every topic (internal ones and uncommitted records too) for {@code keys} and for the
+     * PKCS#8 private-key structures of the suites' curves.
+     */
+    public static TopicScan scanTopics(Map<String, Object> kafkaClient, List<KeyNeedle> keys) throws IOException {
+        List<KeyNeedle> needles = new ArrayList<>(keys);
+        needles.addAll(PRIVATE_KEY_STRUCTURES);
+        List<Violation> violations = new ArrayList<>();
+        return scanTopics(kafkaClient, new ByteNeedles(needles), violations);
+    }
+
+    private static TopicScan scanTopics(Map<String, Object> kafkaClient, ByteNeedles matcher, List<Violation> violations)
+            throws IOException {
         Set<String> topics;
         try (Admin admin = Admin.create(kafkaClient)) {
             topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get();
@@ -98,7 +118,7 @@ public final class PlaintextKeyScan {
                 }
             }
         }
-        return bytes;
+        return new TopicScan(topics, bytes, violations);
     }
 
     /** Returns {files scanned, bytes scanned}. */

@@ -126,9 +126,10 @@ public final class RunKeys {
     /** The 32-byte private value inside a PKCS#8 key: Ed25519/X25519 {@code 04 22 04 20 <v>}, SM2 {@code 02 01 01 04 20 <d>}. */
     public static byte[] privateValueOf(byte[] pkcs8) {
         for (byte[] marker : PRIVATE_VALUE_MARKERS) {
-            int at = indexOf(pkcs8, marker);
-            if (at >= 0 && at + marker.length + 32 <= pkcs8.length) {
-                return Arrays.copyOfRange(pkcs8, at + marker.length, at + marker.length + 32);
+            for (int at = 0; at + marker.length + 32 <= pkcs8.length; at++) {
+                if (Arrays.equals(pkcs8, at, at + marker.length, marker, 0, marker.length)) {
+                    return Arrays.copyOfRange(pkcs8, at + marker.length, at + marker.length + 32);
+                }
             }
         }
         throw new IllegalArgumentException("no private value found in a PKCS#8 key of " + pkcs8.length + " bytes");
@@ -193,18 +194,5 @@ public final class RunKeys {
         needles.add(new KeyNeedle(label + " (PKCS#8)", pkcs8));
         needles.add(new KeyNeedle(label + " (private value)", privateValueOf(pkcs8)));
         Arrays.fill(pkcs8, (byte) 0);
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }
