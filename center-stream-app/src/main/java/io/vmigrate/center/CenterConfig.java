@@ -31,6 +31,8 @@ public final class CenterConfig extends AbstractConfig {
     public static final String DEFAULT_DEADLINE_MS = "vmigrate.migration.default.deadline.ms";
     public static final String MAX_DEADLINE_MS = "vmigrate.migration.max.deadline.ms";
     public static final String COMMAND_TTL_MS = "vmigrate.command.ttl.ms";
+    public static final String MIGRATION_RETENTION_MS = "vmigrate.migration.retention.ms";
+    public static final String MIGRATION_ID_CLAIM_RETENTION_MS = "vmigrate.migration.id.claim.retention.ms";
     public static final String KEY_ROTATION_OVERLAP_MS = "vmigrate.center.key.rotation.overlap.ms";
     public static final String STATE_DIR = "state.dir";
     public static final String INTERNAL_REPLICATION_FACTOR = "replication.factor";
@@ -77,6 +79,14 @@ public final class CenterConfig extends AbstractConfig {
                             + "more is rejected (a migration may hold a VM's next key for at most this long).")
             .define(COMMAND_TTL_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     "How long a signed command stays valid.")
+            .define(MIGRATION_RETENTION_MS, Type.LONG, 7 * 86_400_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                    "How long the center keeps a finished migration (the status API and a repeated request answer for "
+                            + "it) before forgetting it; forensics reads the topics for older ones. At least "
+                            + MAX_DEADLINE_MS + ": a request repeated after this long is refused as a reused id.")
+            .define(MIGRATION_ID_CLAIM_RETENTION_MS, Type.LONG, 30 * 86_400_000L, ConfigDef.Range.atLeast(1),
+                    Importance.LOW, "How long a claimed migration id is remembered, so that no other migration can use "
+                            + "it; at least " + MIGRATION_RETENTION_MS + ". After it an id could be used again, by a "
+                            + "request an operator signs anew (a signed request itself expires long before).")
             .define(KEY_ROTATION_OVERLAP_MS, Type.LONG, 3_600_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                     "After a center key rotation, how long the old key stays valid next to the new one (secure zones "
                             + "accept commands it signed until then, forensics verifies its records up to then). At "
@@ -138,6 +148,14 @@ public final class CenterConfig extends AbstractConfig {
             throw new ConfigException(KEY_ROTATION_OVERLAP_MS, getLong(KEY_ROTATION_OVERLAP_MS),
                     "must not be shorter than " + COMMAND_TTL_MS + " (" + getLong(COMMAND_TTL_MS) + ")");
         }
+        if (getLong(MIGRATION_RETENTION_MS) < getLong(MAX_DEADLINE_MS)) {
+            throw new ConfigException(MIGRATION_RETENTION_MS, getLong(MIGRATION_RETENTION_MS),
+                    "must not be shorter than " + MAX_DEADLINE_MS + " (" + getLong(MAX_DEADLINE_MS) + ")");
+        }
+        if (getLong(MIGRATION_ID_CLAIM_RETENTION_MS) < getLong(MIGRATION_RETENTION_MS)) {
+            throw new ConfigException(MIGRATION_ID_CLAIM_RETENTION_MS, getLong(MIGRATION_ID_CLAIM_RETENTION_MS),
+                    "must not be shorter than " + MIGRATION_RETENTION_MS + " (" + getLong(MIGRATION_RETENTION_MS) + ")");
+        }
         if (getLong(DEFAULT_DEADLINE_MS) > getLong(MAX_DEADLINE_MS)) {
             throw new ConfigException(DEFAULT_DEADLINE_MS, getLong(DEFAULT_DEADLINE_MS),
                     "must not be longer than " + MAX_DEADLINE_MS + " (" + getLong(MAX_DEADLINE_MS) + ")");
@@ -170,6 +188,14 @@ public final class CenterConfig extends AbstractConfig {
 
     public Duration maxDeadline() {
         return Duration.ofMillis(getLong(MAX_DEADLINE_MS));
+    }
+
+    public Duration migrationRetention() {
+        return Duration.ofMillis(getLong(MIGRATION_RETENTION_MS));
+    }
+
+    public Duration migrationIdClaimRetention() {
+        return Duration.ofMillis(getLong(MIGRATION_ID_CLAIM_RETENTION_MS));
     }
 
     public int topicPartitions() {

@@ -89,6 +89,8 @@ public final class CenterTopology {
      * partition, not of its own key's: look a migration id up in every instance's local store.
      */
     public static final String MIGRATIONS_BY_ID_STORE = "migrations-by-id";
+    /** Finished migrations by the time {@code migrations-by-id} may forget them ({@link RetentionIndex}). */
+    public static final String FINISHED_MIGRATIONS_STORE = "finished-migrations";
     /** VM id → {@link VmInventoryEntry}: the committed binding. */
     public static final String BINDINGS_STORE = "bindings";
     /** {@code <vmId>@<epoch>} → {@link VaultedVmKey}: VM private keys, only under the vault's KEK. */
@@ -104,6 +106,8 @@ public final class CenterTopology {
      * sub-topology keyed by migration id: one task holds every use of an id, whatever its VM's partition.
      */
     public static final String MIGRATION_ID_CLAIMS_STORE = "migration-id-claims";
+    /** Claimed migration ids by the time {@code migration-id-claims} may forget them ({@link RetentionIndex}). */
+    public static final String MIGRATION_ID_CLAIMS_BY_TIME_STORE = "migration-id-claims-by-time";
     /** Global: registry entry key → center-signed {@link TrustRegistryEntry}. */
     public static final String TRUST_REGISTRY_STORE = "trust-registry";
 
@@ -167,6 +171,7 @@ public final class CenterTopology {
         String[] workflow = {REQUEST_VALIDATOR, HOST_REPLY_PROCESSOR, REGISTRATION_PROCESSOR, CLAIMED_REQUEST_PROCESSOR};
         topology.addStateStore(store(MIGRATIONS_STORE, serdes.serde(MigrationState.class)), workflow);
         topology.addStateStore(store(MIGRATIONS_BY_ID_STORE, serdes.serde(MigrationState.class)), workflow);
+        topology.addStateStore(store(FINISHED_MIGRATIONS_STORE, Serdes.String()), workflow);
         topology.addStateStore(store(BINDINGS_STORE, serdes.serde(VmInventoryEntry.class)), workflow);
         topology.addStateStore(store(VM_KEYS_STORE, serdes.serde(VaultedVmKey.class)), workflow);
         topology.addStateStore(store(REGISTRATIONS_STORE, serdes.serde(VmRegistrationRequested.class)), workflow);
@@ -192,6 +197,7 @@ public final class CenterTopology {
         topology.addProcessor(MIGRATION_ID_CLAIMER,
                 () -> new MigrationIdClaimProcessor(services, claims.valueSerde().serializer()), MIGRATION_ID_CLAIMS_SOURCE);
         topology.addStateStore(store(MIGRATION_ID_CLAIMS_STORE, serdes.serde(MigrationRequested.class)), MIGRATION_ID_CLAIMER);
+        topology.addStateStore(store(MIGRATION_ID_CLAIMS_BY_TIME_STORE, Serdes.String()), MIGRATION_ID_CLAIMER);
         topology.addSink(CLAIMED_REQUESTS_SINK, claimed.name(), claimed.keySerde().serializer(),
                 claimed.valueSerde().serializer(), MIGRATION_ID_CLAIMER);
         topology.addSink(CLAIM_REJECTIONS_SINK, topics.migrationRejections().name(), keys.serializer(),

@@ -13,6 +13,7 @@ import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.inventory.VmInventoryEntry;
 import io.vmigrate.schema.inventory.VmRegistrationRequested;
 import io.vmigrate.schema.registry.TrustRegistryEntry;
+import io.vmigrate.schema.workflow.MigrationSteps;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
 final class WorkflowAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkflowAdapter.class);
+    /** At most this many finished migrations are forgotten per punctuation, so a backlog never stalls the task. */
+    static final int MAX_FORGOTTEN_PER_TICK = 1_000;
 
     private final ProcessorContext<Object, Object> context;
     private final int partitions;
@@ -39,6 +42,8 @@ final class WorkflowAdapter {
     private final Duration commandTtl;
     private final KeyValueStore<String, MigrationState> migrations;
     private final KeyValueStore<String, MigrationState> migrationsById;
+    private final RetentionIndex finishedMigrations;
+    private final Duration migrationRetention;
     private final KeyValueStore<String, VmInventoryEntry> bindings;
     private final KeyValueStore<String, VaultedVmKey> vmKeys;
     private final KeyValueStore<String, VmRegistrationRequested> registrations;
@@ -55,6 +60,8 @@ final class WorkflowAdapter {
         this.commandTtl = services.settings().commandTtl();
         this.migrations = context.getStateStore(CenterTopology.MIGRATIONS_STORE);
         this.migrationsById = context.getStateStore(CenterTopology.MIGRATIONS_BY_ID_STORE);
+        this.finishedMigrations = new RetentionIndex(context.getStateStore(CenterTopology.FINISHED_MIGRATIONS_STORE));
+        this.migrationRetention = services.settings().migrationRetention();
         this.bindings = context.getStateStore(CenterTopology.BINDINGS_STORE);
         this.vmKeys = context.getStateStore(CenterTopology.VM_KEYS_STORE);
         this.registrations = context.getStateStore(CenterTopology.REGISTRATIONS_STORE);
@@ -177,6 +184,40 @@ final class WorkflowAdapter {
             case BY_ID_ONLY -> migrationsById.put(next.getMigrationId(), next);
             case NOTHING -> { }
         }
+        if (outcome.keep() != Outcome.Keep.NOTHING && MigrationSteps.isFinal(next)) {
+            finishedMigrations.add(finishedAt(next).plus(migrationRetention), next.getMigrationId());
+        }
+    }
+
+    /**
+     * Forgets, by id, the finished migrations kept longer than the retention (a VM's latest migration stays in
+     * {@code migrations} whatever its age); one still sending aborts is looked at again a retention later.
+     */
+    int forgetFinishedMigrations(Instant now) {
+        int forgotten = 0;
+        for (String migrationId : finishedMigrations.takeDue(now, MAX_FORGOTTEN_PER_TICK)) {
+            MigrationState state = migrationsById.get(migrationId);
+            if (state == null) {
+                continue;
+            }
+            if (!MigrationSteps.isFinal(state) || !state.getAbortPendingHosts().isEmpty()) {
+                finishedMigrations.add(now.plus(migrationRetention), migrationId);
+                continue;
+            }
+            migrationsById.delete(migrationId);
+            forgotten++;
+        }
+        if (forgotten > 0) {
+            LOG.info("forgot {} migrations finished more than {} ago (task {})", forgotten, migrationRetention,
+                    context.taskId());
+        }
+        return forgotten;
+    }
+
+    /** When the migration reached its final step (its recorded step time; the state is written then). */
+    private Instant finishedAt(MigrationState state) {
+        Long at = state.getStepTimes().get(state.getStep().name());
+        return at != null ? Instant.ofEpochMilli(at) : clock.instant();
     }
 
     /** For inputs that can carry no dead letter of the machine's (requests, registrations, the clock). */

@@ -3,9 +3,13 @@ package io.vmigrate.center;
 import java.time.Duration;
 import java.util.Objects;
 
-/** The timing knobs of the workflow, taken from {@link CenterConfig}. */
+/**
+ * The timing knobs of the workflow, taken from {@link CenterConfig}: {@code migrationRetention} is how long a
+ * finished migration is kept by id, {@code claimRetention} how long a claimed migration id is.
+ */
 public record WorkflowSettings(Duration commandTtl, Duration defaultDeadline, Duration maxDeadline, Duration deregisterRetry,
-        Duration punctuationInterval, Duration allowedClockSkew, int workflowPartitions) {
+        Duration punctuationInterval, Duration allowedClockSkew, int workflowPartitions, Duration migrationRetention,
+        Duration claimRetention) {
 
     public WorkflowSettings {
         Objects.requireNonNull(commandTtl, "commandTtl");
@@ -14,6 +18,8 @@ public record WorkflowSettings(Duration commandTtl, Duration defaultDeadline, Du
         Objects.requireNonNull(punctuationInterval, "punctuationInterval");
         Objects.requireNonNull(allowedClockSkew, "allowedClockSkew");
         Objects.requireNonNull(maxDeadline, "maxDeadline");
+        Objects.requireNonNull(migrationRetention, "migrationRetention");
+        Objects.requireNonNull(claimRetention, "claimRetention");
         if (workflowPartitions < 1) {
             throw new IllegalArgumentException("workflowPartitions must be positive");
         }
@@ -21,6 +27,7 @@ public record WorkflowSettings(Duration commandTtl, Duration defaultDeadline, Du
 
     public static WorkflowSettings from(CenterConfig config) {
         return new WorkflowSettings(config.commandTtl(), config.defaultDeadline(), config.maxDeadline(),
-                config.deregisterRetry(), config.punctuationInterval(), config.allowedClockSkew(), config.topicPartitions());
+                config.deregisterRetry(), config.punctuationInterval(), config.allowedClockSkew(), config.topicPartitions(),
+                config.migrationRetention(), config.migrationIdClaimRetention());
     }
 }

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The workflow's wall clock: on every punctuation each of the task's migrations is shown the time
  * (the machine aborts those past their deadline, retries unacknowledged deregisters and delivers
- * the key of registrations whose host has enrolled since); what it decides is then carried out.
+ * the key of registrations whose host has enrolled since); what it decides is then carried out. Then the
+ * migrations finished longer ago than the retention are forgotten by id.
  */
 final class WorkflowTicker implements Punctuator {
 
@@ -49,6 +50,12 @@ final class WorkflowTicker implements Punctuator {
             } catch (RuntimeException e) {
                 failed(migration.key, e);
             }
+        }
+        try {
+            workflow.forgetFinishedMigrations(now);
+        } catch (RuntimeException e) {
+            // Forgetting is housekeeping: it is tried again at the next punctuation.
+            LOG.error("forgetting finished migrations failed", e);
         }
     }
 

@@ -98,6 +98,12 @@ final class CenterHarness implements AutoCloseable {
 
     /** With hosts whose keys are made up front and listed in the center's allow-list ({@link #host} returns them). */
     CenterHarness(Suite suite, Path dir, Map<String, String> overrides, List<String> preapprovedHostIds) throws Exception {
+        this(suite, dir, overrides, preapprovedHostIds, Map.of());
+    }
+
+    /** As above, with {@code centerSettings} replacing the center's own settings (e.g. its retentions). */
+    CenterHarness(Suite suite, Path dir, Map<String, String> overrides, List<String> preapprovedHostIds,
+            Map<String, String> centerSettings) throws Exception {
         this.suite = suite;
         this.vault = CenterVault.openOrCreate(dir.resolve("vault.bcfks"), "test-password".toCharArray(), suite);
         this.centerVerifier = CryptoSuites.get(suite).verifier(vault.centerPublicKey());
@@ -136,6 +142,7 @@ final class CenterHarness implements AutoCloseable {
         io.vmigrate.schema.keys.TrustAnchors.write(adminKeys, "admin keys", List.of(
                 new io.vmigrate.schema.keys.TrustAnchors.Anchor("test-admin", adminKey.publicKey())));
         settings.put(CenterConfig.ADMIN_KEY_FILE, adminKeys.toString());
+        settings.putAll(centerSettings);
         CenterConfig config = new CenterConfig(settings);
         Properties properties = CenterApp.streamsProperties(config);
         properties.putAll(overrides);

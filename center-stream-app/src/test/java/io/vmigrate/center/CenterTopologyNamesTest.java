@@ -45,7 +45,7 @@ class CenterTopologyNamesTest {
                 }
             }
             // The global trust-registry store is read by the workflow but connected to none of its processors.
-            TreeSet<String> workflowStores = new TreeSet<>(List.of("migrations", "migrations-by-id", "bindings", "vm-keys",
+            TreeSet<String> workflowStores = new TreeSet<>(List.of("migrations", "migrations-by-id", "finished-migrations", "bindings", "vm-keys",
                     "registrations"));
             TreeSet<String> enrollmentStores = new TreeSet<>(List.of("enrollments", "pending-enrollments"));
             assertThat(storesByProcessor).isEqualTo(Map.of(
@@ -53,7 +53,7 @@ class CenterTopologyNamesTest {
                     "host-reply-processor", workflowStores,
                     "registration-processor", workflowStores,
                     "claimed-request-processor", workflowStores,
-                    "migration-id-claimer", new TreeSet<>(List.of("migration-id-claims")),
+                    "migration-id-claimer", new TreeSet<>(List.of("migration-id-claims", "migration-id-claims-by-time")),
                     "enrollment-processor", enrollmentStores,
                     "host-approval-processor", enrollmentStores,
                     "operator-grant-processor", new TreeSet<String>()));

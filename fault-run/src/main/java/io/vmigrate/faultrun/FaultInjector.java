@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,6 +111,19 @@ final class FaultInjector implements Runnable {
         }
     }
 
+    /** Kills a host's agent or zone while its host has migrations in flight, and starts it again after the outage. */
+    private InjectedFault bounceHostProcess(ScheduledFault fault, Instant at, String what,
+            Function<String, ChildProcess> processOf) throws InterruptedException {
+        String host = hostInFlight(fault.target());
+        long inFlight = inFlightOn(host);
+        ChildProcess process = processOf.apply(host);
+        process.kill();
+        pauseWatching(fault.outage());
+        process.start();
+        return new InjectedFault(fault, host, at, clock.instant(), what + " kill -9 with " + inFlight
+                + " migrations of the host in flight, restarted");
+    }
+
     private InjectedFault inject(ScheduledFault fault) throws InterruptedException {
         Instant at = clock.instant();
         return switch (fault.kind()) {
@@ -122,26 +136,8 @@ final class FaultInjector implements Runnable {
                 center.start();
                 yield new InjectedFault(fault, center.name(), at, clock.instant(), "kill -9, restarted");
             }
-            case HOST_AGENT -> {
-                String host = hostInFlight(fault.target());
-                long inFlight = inFlightOn(host);
-                ChildProcess agent = system.agent(host);
-                agent.kill();
-                pauseWatching(fault.outage());
-                agent.start();
-                yield new InjectedFault(fault, host, at, clock.instant(), "agent kill -9 with " + inFlight
-                        + " migrations of the host in flight, restarted");
-            }
-            case SECURE_ZONE -> {
-                String host = hostInFlight(fault.target());
-                long inFlight = inFlightOn(host);
-                ChildProcess zone = system.zone(host);
-                zone.kill();
-                pauseWatching(fault.outage());
-                zone.start();
-                yield new InjectedFault(fault, host, at, clock.instant(), "zone kill -9 with " + inFlight
-                        + " migrations of the host in flight, restarted");
-            }
+            case HOST_AGENT -> bounceHostProcess(fault, at, "agent", system::agent);
+            case SECURE_ZONE -> bounceHostProcess(fault, at, "zone", system::zone);
             case REDELIVERY -> {
                 String host = fault.target();
                 List<InjectedDuplicate> copies = new ArrayList<>(redelivery.copyLast(Topics.hostCommandsTopicName(host), 3));
