@@ -92,9 +92,10 @@ public final class CommandHandler {
             metrics.commandHandled(envelope.getMessageType().name(), result.kind());
             return result;
         }
-        // Durable before the caller commits the offset: a crash in between republishes, never re-acts.
+        // Durable before the caller commits the offset: a crash in between republishes, never re-acts. The zone
+        // admitted the command, so its expiry is authentic: remembered until the zone refuses it as expired.
         processed.record(new ProcessedCommand(messageId, record.topic(), record.partition(), record.offset(),
-                result.reply().orElse(new byte[0])));
+                envelope.getExpiresAt().toEpochMilli(), result.reply().orElse(new byte[0])));
         LOG.info("{}: {} {} for migration {} -> {}", record, envelope.getMessageType(), messageId,
                 envelope.getMigrationId(), result.kind());
         metrics.commandHandled(envelope.getMessageType().name(), result.kind());
