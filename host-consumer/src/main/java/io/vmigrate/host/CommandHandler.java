@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * Handles one command record: bound its sizes, decode the envelope (never its body: only the secure
  * zone decodes a body, after verifying it), deduplicate by message id, have the secure zone verify the
  * command FIRST, then act in the hypervisor, publish the secure zone's signed reply, and record the
- * command as processed. The caller commits the offset only after {@link #handle} returns.
+ * command as processed. The caller commits the offset only after {@link #handle} returns. Message ids
+ * are remembered until the command's expiry plus the store's retention; a command seen again after that
+ * is refused by the secure zone as expired, before anything acts, like any other expired command.
  *
  * <p>Failures by category: {@link IOException} (secure zone unreachable, disk) means nothing is
  * concluded and the same record must be handled again later; Kafka exceptions from the publisher

@@ -253,6 +253,28 @@ class ProcessedCommandStoreTest {
     }
 
     @Test
+    void aCompactionThatCannotBeWrittenLeavesTheOldLogInUseAndNothingAcknowledgedLost() throws Exception {
+        Path file = dir.resolve("processed.log");
+        Path blocked = file.resolveSibling("processed.log" + ProcessedCommandStore.COMPACTION_SUFFIX);
+        try (var store = open(file, 0)) {
+            store.record(command("gone", 1, new byte[64]));
+            // The compacted copy cannot be created: a directory is in its way.
+            Files.createDirectory(blocked);
+            clock.advance(TTL.plus(RETENTION).plusMillis(1));
+            store.record(command("kept", 2, new byte[64]));
+
+            assertThat(store.stats().compactions()).isZero();
+            assertThat(store.find("kept")).isPresent();
+        }
+        try (var store = open(file, 0)) {
+            assertThat(blocked).doesNotExist();
+            assertThat(store.find("kept")).isPresent();
+            assertThat(store.find("gone")).isEmpty();
+            assertThat(store.stats().compactions()).as("compacted at open, once nothing is in the way").isEqualTo(1);
+        }
+    }
+
+    @Test
     void theTornTailRuleHoldsForACompactedLog() throws Exception {
         Path file = dir.resolve("processed.log");
         try (var store = open(file, 0)) {
