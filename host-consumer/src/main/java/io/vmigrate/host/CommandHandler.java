@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * Handles one command record: bound its sizes, decode the envelope (never its body: only the secure
  * zone decodes a body, after verifying it), deduplicate by message id, have the secure zone verify the
  * command FIRST, then act in the hypervisor, publish the secure zone's signed reply, and record the
- * command as processed. The caller commits the offset only after {@link #handle} returns.
+ * command as processed. The caller commits the offset only after {@link #handle} returns. Message ids
+ * are remembered until the command's expiry plus the store's retention; a command seen again after that
+ * is refused by the secure zone as expired, before anything acts, like any other expired command.
  *
  * <p>Failures by category: {@link IOException} (secure zone unreachable, disk) means nothing is
  * concluded and the same record must be handled again later; Kafka exceptions from the publisher
@@ -92,9 +94,10 @@ public final class CommandHandler {
             metrics.commandHandled(envelope.getMessageType().name(), result.kind());
             return result;
         }
-        // Durable before the caller commits the offset: a crash in between republishes, never re-acts.
+        // Durable before the caller commits the offset: a crash in between republishes, never re-acts. The zone
+        // admitted the command, so its expiry is authentic: remembered until the zone refuses it as expired.
         processed.record(new ProcessedCommand(messageId, record.topic(), record.partition(), record.offset(),
-                result.reply().orElse(new byte[0])));
+                envelope.getExpiresAt().toEpochMilli(), result.reply().orElse(new byte[0])));
         LOG.info("{}: {} {} for migration {} -> {}", record, envelope.getMessageType(), messageId,
                 envelope.getMigrationId(), result.kind());
         metrics.commandHandled(envelope.getMessageType().name(), result.kind());

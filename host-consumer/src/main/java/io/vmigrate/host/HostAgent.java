@@ -171,12 +171,20 @@ public final class HostAgent implements AutoCloseable {
         DurableIdSet registrations;
         DurableIdSet pendingCompletions;
         try {
-            processed = ProcessedCommandStore.open(config.stateDir().resolve(PROCESSED_COMMANDS_FILE));
+            processed = ProcessedCommandStore.open(config.stateDir().resolve(PROCESSED_COMMANDS_FILE),
+                    config.processedCommandRetention(), clock);
             resources.add(processed);
+            metrics.watch(processed);
             registrations = DurableIdSet.open(config.stateDir().resolve(REGISTERED_VMS_FILE));
             pendingCompletions = DurableIdSet.open(config.stateDir().resolve(PENDING_COMPLETIONS_FILE));
         } catch (IOException e) {
             throw new IllegalStateException("host agent " + hostId + " cannot open its state: " + e.getMessage(), e);
+        }
+        try {
+            hypervisor.recover();
+        } catch (IOException e) {
+            // Leftovers only cost disk space; the next start tries again.
+            LOG.warn("host {}: could not clear what a crash left in the hypervisor: {}", hostId, e.toString());
         }
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config.producerSettings(),
                 new ByteArraySerializer(), new ByteArraySerializer());

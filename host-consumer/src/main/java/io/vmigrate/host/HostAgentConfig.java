@@ -5,6 +5,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import io.vmigrate.host.hypervisor.HypervisorBackend;
 import io.vmigrate.host.hypervisor.HypervisorSettings;
+import io.vmigrate.host.store.ProcessedCommandStore;
 import io.vmigrate.schema.config.ConfigValidators;
 import io.vmigrate.schema.serde.WireFormat;
 import io.vmigrate.schema.topic.Topics;
@@ -43,6 +44,13 @@ public final class HostAgentConfig extends AbstractConfig {
     public static final String COMMAND_TOPIC_REPLICATION_FACTOR = "vmigrate.command.topic.replication.factor";
     public static final String METRICS_HOST = "vmigrate.agent.metrics.host";
     public static final String METRICS_PORT = "vmigrate.agent.metrics.port";
+    public static final String PROCESSED_RETENTION_MS = "vmigrate.host.processed.retention.ms";
+    /**
+     * The shortest retention accepted: the largest clock skew a secure zone may be configured to allow
+     * ({@code vmigrate.secure.zone.clock.skew.ms} is at most one hour), so the agent never forgets a command
+     * its zone would still admit.
+     */
+    public static final long MIN_PROCESSED_RETENTION_MS = Duration.ofHours(1).toMillis();
     /** Settings under this prefix (e.g. {@code kafka.security.protocol}) go to every Kafka client unchanged. */
     public static final String KAFKA_CLIENT_PREFIX = "kafka.";
 
@@ -89,7 +97,14 @@ public final class HostAgentConfig extends AbstractConfig {
             .define(METRICS_HOST, Type.STRING, "localhost", new ConfigDef.NonEmptyString(), Importance.LOW,
                     "Address the agent's Prometheus endpoint (GET /metrics) binds to (0.0.0.0 for every interface).")
             .define(METRICS_PORT, Type.INT, 0, ConfigDef.Range.between(-1, 65535), Importance.LOW,
-                    "Port of the agent's Prometheus endpoint: 0 picks a free port, -1 serves none.");
+                    "Port of the agent's Prometheus endpoint: 0 picks a free port, -1 serves none.")
+            .define(PROCESSED_RETENTION_MS, Type.LONG, ProcessedCommandStore.DEFAULT_RETENTION.toMillis(),
+                    ConfigDef.Range.atLeast(MIN_PROCESSED_RETENTION_MS), Importance.LOW,
+                    "How long after its envelope expires a handled command is still remembered by message id (to "
+                            + "republish its reply on redelivery, or refuse it as a replay). Afterwards the secure zone "
+                            + "refuses it as expired before anything else, so it must cover the zone's clock skew "
+                            + "allowance (vmigrate.secure.zone.clock.skew.ms) plus any step back of the clock. The default "
+                            + "is the zone's own replay retention: its default skew (30 s) plus one day. At least one hour.");
 
     public HostAgentConfig(Map<?, ?> originals) {
         super(DEFINITION, originals, false);
@@ -194,6 +209,11 @@ public final class HostAgentConfig extends AbstractConfig {
 
     public Duration pollTimeout() {
         return Duration.ofMillis(getLong(POLL_MS));
+    }
+
+    /** How long after its expiry a handled command is remembered; see {@link #PROCESSED_RETENTION_MS}. */
+    public Duration processedCommandRetention() {
+        return Duration.ofMillis(getLong(PROCESSED_RETENTION_MS));
     }
 
     public Duration publishTimeout() {

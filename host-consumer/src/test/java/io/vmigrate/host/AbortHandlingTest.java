@@ -69,7 +69,8 @@ class AbortHandlingTest {
         Path state = dir.resolve("h2-observed");
         observed = new CommandHandler("h2", Topics.withDefaultWireFormat(),
                 recording(SecureZonePort.class, destination.secureZone), recording(HypervisorPort.class, destination.hypervisor),
-                ProcessedCommandStore.open(state.resolve("processed.log")), DurableIdSet.open(state.resolve("r")),
+                ProcessedCommandStore.open(state.resolve("processed.log"),
+                        ProcessedCommandStore.DEFAULT_RETENTION, Clock.systemUTC()), DurableIdSet.open(state.resolve("r")),
                 destination.pendingCompletions, published, Clock.systemUTC());
     }
 

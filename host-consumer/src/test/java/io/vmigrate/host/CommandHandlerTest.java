@@ -201,7 +201,8 @@ class CommandHandlerTest {
 
         // Same record, but the agent lost its processed-command store (e.g. it crashed before recording).
         Path freshStore = dir.resolve("h2-fresh");
-        try (var store = io.vmigrate.host.store.ProcessedCommandStore.open(freshStore.resolve("processed.log"))) {
+        try (var store = io.vmigrate.host.store.ProcessedCommandStore.open(freshStore.resolve("processed.log"),
+                io.vmigrate.host.store.ProcessedCommandStore.DEFAULT_RETENTION, Clock.systemUTC())) {
             var published = new RecordingPublisher();
             var handler = new CommandHandler("h2", io.vmigrate.schema.topic.Topics.withDefaultWireFormat(),
                     destination.secureZone, destination.hypervisor, store,

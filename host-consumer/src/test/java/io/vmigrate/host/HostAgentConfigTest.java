@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vmigrate.host.hypervisor.FileHypervisor;
 import io.vmigrate.host.hypervisor.HypervisorBackend;
+import io.vmigrate.host.store.ProcessedCommandStore;
+import io.vmigrate.securezone.SecureZoneConfig;
 import io.vmigrate.trust.CryptoSuites;
 import io.vmigrate.trust.Suite;
 import java.nio.file.Path;
@@ -89,5 +91,38 @@ class HostAgentConfigTest {
                 .hasMessageContaining(HostAgentConfig.HYPERVISOR_BACKEND)
                 .hasMessageContaining("libvirt")
                 .hasMessageContaining("allowed: file");
+    }
+
+    @Test
+    void theProcessedCommandsAreRememberedAsLongAsTheSecureZoneRemembersThemUnlessConfigured() {
+        assertThat(new HostAgentConfig(valid()).processedCommandRetention())
+                .isEqualTo(Duration.ofDays(1).plusSeconds(30)).isEqualTo(ProcessedCommandStore.DEFAULT_RETENTION);
+        var props = valid();
+        props.put(HostAgentConfig.PROCESSED_RETENTION_MS, "7200000");
+        assertThat(new HostAgentConfig(props).processedCommandRetention()).isEqualTo(Duration.ofHours(2));
+    }
+
+    @Test
+    void refusesARetentionShorterThanAnySkewTheSecureZoneMayAllow() {
+        var props = valid();
+        props.put(HostAgentConfig.PROCESSED_RETENTION_MS, String.valueOf(HostAgentConfig.MIN_PROCESSED_RETENTION_MS - 1));
+        assertThatThrownBy(() -> new HostAgentConfig(props))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(HostAgentConfig.PROCESSED_RETENTION_MS);
+        props.put(HostAgentConfig.PROCESSED_RETENTION_MS, String.valueOf(HostAgentConfig.MIN_PROCESSED_RETENTION_MS));
+        assertThat(new HostAgentConfig(props).processedCommandRetention()).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void theRetentionBoundsFollowTheSecureZonesSkewAllowance() {
+        Map<String, Object> zone = new HashMap<>(Map.of(SecureZoneConfig.HOST_ID, "h1", SecureZoneConfig.SOCKET, "/tmp/sz.sock",
+                SecureZoneConfig.STATE_DIR, "/tmp/sz", SecureZoneConfig.SEALING_PASSWORD, "pw"));
+        // The default is the zone's replay retention: its default skew plus its one-day margin.
+        assertThat(new SecureZoneConfig(zone).allowedClockSkew().plus(Duration.ofDays(1)))
+                .isEqualTo(ProcessedCommandStore.DEFAULT_RETENTION);
+        // The shortest retention accepted is the largest skew a zone accepts.
+        zone.put(SecureZoneConfig.CLOCK_SKEW_MS, String.valueOf(HostAgentConfig.MIN_PROCESSED_RETENTION_MS));
+        assertThat(new SecureZoneConfig(zone).allowedClockSkew().toMillis()).isEqualTo(HostAgentConfig.MIN_PROCESSED_RETENTION_MS);
+        zone.put(SecureZoneConfig.CLOCK_SKEW_MS, String.valueOf(HostAgentConfig.MIN_PROCESSED_RETENTION_MS + 1));
+        assertThatThrownBy(() -> new SecureZoneConfig(zone)).isInstanceOf(ConfigException.class);
     }
 }

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Every file is written crash-safely (temp, fsync, atomic rename); a VM directory appears in
- * {@code vms/} or leaves it by one rename, so a crash never leaves half a VM there.
+ * {@code vms/} or leaves it by one rename, so a crash never leaves half a VM there. What leaves goes to
+ * {@code trash/} and is deleted there; what a crash left in {@code trash/} goes at {@link #recover}.
  */
 public final class FileHypervisor implements HypervisorPort {
 
@@ -64,6 +65,28 @@ public final class FileHypervisor implements HypervisorPort {
 
     public Path hostDirectory() {
         return hostDir(hostId);
+    }
+
+    /**
+     * Deletes what {@link #discard} moved to {@code trash/} but a crash kept it from deleting. Only this
+     * host's agent writes its trash, and only inside synchronized operations, so nothing there is in use.
+     */
+    @Override
+    public synchronized void recover() throws IOException {
+        Path trash = trashDir();
+        if (!Files.isDirectory(trash)) {
+            return;
+        }
+        int removed = 0;
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(trash)) {
+            for (Path leftover : leftovers) {
+                AtomicFiles.deleteTree(leftover);
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            LOG.info("host {}: deleted {} removed VM directories a crash left in trash", hostId, removed);
+        }
     }
 
     @Override
@@ -269,7 +292,7 @@ public final class FileHypervisor implements HypervisorPort {
 
     /** Moves a directory out of sight in one rename, then deletes it at leisure. */
     private void discard(Path dir) throws IOException {
-        Path trash = hostDirectory().resolve("trash").resolve(UUID.randomUUID().toString());
+        Path trash = trashDir().resolve(UUID.randomUUID().toString());
         AtomicFiles.rename(dir, trash);
         AtomicFiles.deleteTree(trash);
     }
@@ -303,6 +326,10 @@ public final class FileHypervisor implements HypervisorPort {
 
     private Path vmDir(String vmId) throws HypervisorException {
         return hostDirectory().resolve("vms").resolve(requireSafe(vmId));
+    }
+
+    private Path trashDir() {
+        return hostDirectory().resolve("trash");
     }
 
     private Path incomingDir(String migrationId) throws HypervisorException {

@@ -11,6 +11,13 @@ import java.util.List;
  */
 public interface HypervisorPort {
 
+    /**
+     * Called once when the agent starts, before any command: clears away what a crash interrupted (e.g.
+     * a removed VM's files not deleted yet). Nothing to do for a hypervisor that leaves nothing behind.
+     */
+    default void recover() throws IOException {
+    }
+
     /** Seeds a VM on this host (enrollment of sample VMs); a VM with that id already here is left as is. */
     void defineVm(String vmId, String name, byte[] image) throws HypervisorException, IOException;
 

@@ -1,10 +1,13 @@
 package io.vmigrate.host.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vmigrate.host.HandlingResult;
+import io.vmigrate.host.store.ProcessedCommandStore;
 import io.vmigrate.schema.common.RefusalReason;
 import java.util.Objects;
 
@@ -13,7 +16,10 @@ import java.util.Objects;
  * {@code vmigrate_agent_commands_total{host,type,result}}, {@code vmigrate_agent_refusals_total{host,by,reason}},
  * {@code vmigrate_security_alerts_total{component,reason}}, {@code vmigrate_dead_letters_total{component,reason}},
  * {@code vmigrate_agent_secure_zone_latency_seconds{host,operation,outcome}} and
- * {@code vmigrate_agent_hypervisor_latency_seconds{host,operation,result}} (histograms).
+ * {@code vmigrate_agent_hypervisor_latency_seconds{host,operation,result}} (histograms), and of the
+ * processed-command log {@code vmigrate_agent_processed_commands{host}} (remembered now),
+ * {@code vmigrate_agent_processed_log_bytes{host}} (file size) and
+ * {@code vmigrate_agent_processed_log_compactions_total{host}}.
  */
 public final class AgentMetrics {
 
@@ -23,6 +29,9 @@ public final class AgentMetrics {
     public static final String DEAD_LETTERS = "vmigrate.dead.letters";
     public static final String SECURE_ZONE_LATENCY = "vmigrate.agent.secure.zone.latency";
     public static final String HYPERVISOR_LATENCY = "vmigrate.agent.hypervisor.latency";
+    public static final String PROCESSED_COMMANDS = "vmigrate.agent.processed.commands";
+    public static final String PROCESSED_LOG_BYTES = "vmigrate.agent.processed.log.bytes";
+    public static final String PROCESSED_LOG_COMPACTIONS = "vmigrate.agent.processed.log.compactions";
 
     private final MeterRegistry registry;
     private final String hostId;
@@ -75,6 +84,20 @@ public final class AgentMetrics {
                 .tag("host", hostId).tag("operation", operation).tag("outcome", outcome)
                 .publishPercentileHistogram()
                 .register(registry).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** Reports the size of the processed-command log, read at each scrape without waiting for an append. */
+    public void watch(ProcessedCommandStore processed) {
+        Objects.requireNonNull(processed, "processed");
+        Gauge.builder(PROCESSED_COMMANDS, processed, store -> store.stats().liveEntries())
+                .description("Commands the processed-command log remembers (those of the last retention window)")
+                .tag("host", hostId).strongReference(true).register(registry);
+        Gauge.builder(PROCESSED_LOG_BYTES, processed, store -> store.stats().fileBytes())
+                .description("Size of the processed-command log file").baseUnit("bytes")
+                .tag("host", hostId).strongReference(true).register(registry);
+        FunctionCounter.builder(PROCESSED_LOG_COMPACTIONS, processed, store -> store.stats().compactions())
+                .description("Times the processed-command log was rewritten with its live entries only")
+                .tag("host", hostId).register(registry);
     }
 
     /** One hypervisor operation; {@code result} is ok, failed (cannot succeed) or error (may succeed later). */

@@ -43,6 +43,11 @@ public final class TimedHypervisor implements HypervisorPort {
     }
 
     @Override
+    public void recover() throws IOException {
+        delegate.recover();
+    }
+
+    @Override
     public void defineVm(String vmId, String name, byte[] image) throws HypervisorException, IOException {
         timed("define-vm", () -> {
             delegate.defineVm(vmId, name, image);

@@ -1,90 +1,167 @@
 package io.vmigrate.host.store;
 
 import io.vmigrate.common.io.AtomicFiles;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Durable map of message id to {@link ProcessedCommand}. An append-only log of length- and
- * CRC-framed entries, each fsynced before {@link #record} returns; on open a torn tail (a crash in
- * the middle of an append) is cut off, so everything acknowledged survives a kill -9. The log holds
- * only replies already published on Kafka (signed envelopes, no key material).
+ * Durable map of message id to {@link ProcessedCommand}, holding only the commands of the last retention
+ * window. An append-only log of length- and CRC-framed entries, each fsynced before {@link #record}
+ * returns; on open a torn tail (a crash in the middle of an append) is cut off, so everything
+ * acknowledged survives a kill -9. The log holds only replies already published on Kafka (signed
+ * envelopes, no key material).
+ *
+ * <p>Bounded by the live entries: a command is forgotten once its envelope's expiry plus the retention
+ * is past, found through an index by expiry (never a scan). The secure zone refuses an expired envelope
+ * before it consults anything, so a forgotten command that comes again is refused there, never carried
+ * out twice; the retention only has to cover the zone's clock skew allowance plus a clock stepped back.
+ * Once the file holds more than {@value #COMPACTION_RATIO} times the live bytes (and more than the
+ * compaction floor), the live entries are rewritten to {@code <log>.compacting}, fsynced and renamed
+ * over the log before the next append, so a kill -9 at any point leaves either the old log or the new
+ * one (a leftover {@code .compacting} file is discarded on open).
+ *
+ * <p>Entry payload, version 2: {@code int 2, UTF messageId, UTF topic, int partition, long offset,
+ * long expiresAtMillis, int replyLength, reply}. Version 1 (no expiry) is still read: such an entry is
+ * taken to expire at load time plus the retention, and the log is rewritten in version 2 at once so that
+ * assumed expiry holds across restarts.
  */
 public final class ProcessedCommandStore implements AutoCloseable {
 
+    /**
+     * The secure zone's own replay retention with its default skew ({@code vmigrate.secure.zone.clock.skew.ms}
+     * 30 s, plus its one-day margin for a clock stepped back): the agent remembers a command as long as the zone does.
+     */
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(1).plusSeconds(30);
+    /** Below this size the log is never compacted: rewriting a small file gains nothing. */
+    public static final long DEFAULT_COMPACTION_FLOOR_BYTES = 1 << 20;
+    /** Compacted once the file is larger than this many times its live entries. */
+    public static final int COMPACTION_RATIO = 2;
+    /** Appended to the log's file name for the compacted copy until it is renamed over the log. */
+    public static final String COMPACTION_SUFFIX = ".compacting";
+
+    /** What the store holds now, readable without waiting for an append in progress (for metrics). */
+    public record Stats(int liveEntries, long liveBytes, long fileBytes, long compactions) {}
+
     private static final Logger LOG = LoggerFactory.getLogger(ProcessedCommandStore.class);
-    private static final int VERSION = 1;
+    private static final int VERSION_WITHOUT_EXPIRY = 1;
+    private static final int VERSION = 2;
+    private static final int FRAME_HEADER_BYTES = 8;
     private static final int MAX_ENTRY_BYTES = 16 << 20;
 
-    private final Path file;
-    private final FileChannel channel;
-    private final Map<String, ProcessedCommand> entries;
+    /** One remembered command and the bytes its entry takes in a compacted log. */
+    private record Live(ProcessedCommand command, int frameBytes) {}
 
-    private ProcessedCommandStore(Path file, FileChannel channel, Map<String, ProcessedCommand> entries) {
-        this.file = file;
-        this.channel = channel;
-        this.entries = entries;
+    /** The expiry index's key: oldest expiry first, ties broken by message id. */
+    private record Expiry(long expiresAtMillis, String messageId) implements Comparable<Expiry> {
+        @Override
+        public int compareTo(Expiry other) {
+            int byTime = Long.compare(expiresAtMillis, other.expiresAtMillis);
+            return byTime != 0 ? byTime : messageId.compareTo(other.messageId);
+        }
     }
 
-    public static ProcessedCommandStore open(Path file) throws IOException {
+    private final Path file;
+    private final Path compactionFile;
+    private final Clock clock;
+    private final long retentionMillis;
+    private final long compactionFloorBytes;
+    private final Map<String, Live> entries = new HashMap<>();
+    private final TreeSet<Expiry> byExpiry = new TreeSet<>();
+    private FileChannel channel;
+    private long liveBytes;
+    private long compactions;
+    /** A compaction that failed is tried again only once the file has grown by another floor. */
+    private long compactionRetryAboveBytes;
+    private volatile Stats stats = new Stats(0, 0, 0, 0);
+
+    private ProcessedCommandStore(Path file, FileChannel channel, Clock clock, Duration retention,
+            long compactionFloorBytes) {
+        this.file = file;
+        this.compactionFile = file.resolveSibling(file.getFileName() + COMPACTION_SUFFIX);
+        this.channel = channel;
+        this.clock = clock;
+        this.retentionMillis = retention.toMillis();
+        this.compactionFloorBytes = compactionFloorBytes;
+    }
+
+    /** Opens (or creates) the log at {@code file}, forgetting commands {@code retention} after their expiry. */
+    public static ProcessedCommandStore open(Path file, Duration retention, Clock clock) throws IOException {
+        return open(file, retention, clock, DEFAULT_COMPACTION_FLOOR_BYTES);
+    }
+
+    /** As above, compacting only above {@code compactionFloorBytes}. */
+    public static ProcessedCommandStore open(Path file, Duration retention, Clock clock, long compactionFloorBytes)
+            throws IOException {
         Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(clock, "clock");
+        if (retention.isNegative() || retention.isZero()) {
+            throw new IllegalArgumentException("retention must be positive: " + retention);
+        }
+        if (compactionFloorBytes < 0) {
+            throw new IllegalArgumentException("compaction floor must not be negative: " + compactionFloorBytes);
+        }
         Path absolute = file.toAbsolutePath();
         Files.createDirectories(absolute.getParent());
         boolean created = !Files.exists(absolute);
         FileChannel channel = FileChannel.open(absolute, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
+        ProcessedCommandStore store = new ProcessedCommandStore(absolute, channel, clock, retention, compactionFloorBytes);
         try {
             if (created) {
                 AtomicFiles.syncDirectory(absolute.getParent());
             }
-            Map<String, ProcessedCommand> entries = new HashMap<>();
-            long valid = load(channel, entries);
-            if (valid < channel.size()) {
-                LOG.warn("processed-command store {}: cutting a torn tail of {} bytes", absolute, channel.size() - valid);
-                channel.truncate(valid);
-                channel.force(true);
+            // A compaction a crash interrupted before its rename: the log itself is still whole.
+            if (Files.deleteIfExists(store.compactionFile)) {
+                LOG.warn("processed-command store {}: discarded an unfinished compaction", absolute);
             }
-            channel.position(valid);
-            LOG.info("processed-command store {}: {} commands", absolute, entries.size());
-            return new ProcessedCommandStore(absolute, channel, entries);
+            store.load();
+            return store;
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            store.channel.close();
             throw e;
         }
     }
 
+    /** The command of that message id, if it is remembered (a command past its retention is not). */
     public synchronized Optional<ProcessedCommand> find(String messageId) {
-        return Optional.ofNullable(entries.get(messageId));
+        forgetExpired();
+        Live live = entries.get(messageId);
+        return live == null ? Optional.empty() : Optional.of(live.command());
     }
 
     /** Appends and fsyncs; returns only once the entry is durable. */
     public synchronized void record(ProcessedCommand command) throws IOException {
-        byte[] payload = encode(command);
-        var crc = new CRC32C();
-        crc.update(payload);
-        ByteBuffer frame = ByteBuffer.allocate(8 + payload.length)
-                .putInt(payload.length).putInt((int) crc.getValue()).put(payload);
-        frame.flip();
+        byte[] frame = frame(encode(command));
+        forgetExpired();
+        if (worthCompacting()) {
+            compactOrCarryOn();
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(frame);
         long start = channel.position();
         try {
-            while (frame.hasRemaining()) {
-                channel.write(frame);
-            }
+            writeFully(channel, buffer);
             channel.force(true);
         } catch (IOException e) {
             // Leave no half entry behind for the next append to follow.
@@ -92,11 +169,18 @@ public final class ProcessedCommandStore implements AutoCloseable {
             channel.position(start);
             throw e;
         }
-        entries.put(command.messageId(), command);
+        remember(command, frame.length);
+        publishStats();
     }
 
+    /** How many commands are remembered now. */
     public synchronized int size() {
         return entries.size();
+    }
+
+    /** Counts for metrics; never waits for an append (or a compaction) in progress. */
+    public Stats stats() {
+        return stats;
     }
 
     public Path file() {
@@ -108,23 +192,26 @@ public final class ProcessedCommandStore implements AutoCloseable {
         channel.close();
     }
 
-    private static long load(FileChannel channel, Map<String, ProcessedCommand> entries) throws IOException {
+    /** Reads the trusted prefix, cuts a torn tail, forgets what expired, and compacts if it is worth it. */
+    private void load() throws IOException {
+        long loadedAt = clock.millis();
         long size = channel.size();
         long position = 0;
-        ByteBuffer header = ByteBuffer.allocate(8);
-        while (position + 8 <= size) {
+        int withoutExpiry = 0;
+        ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER_BYTES);
+        while (position + FRAME_HEADER_BYTES <= size) {
             header.clear();
-            if (readFully(channel, header, position) < 8) {
+            if (readFully(channel, header, position) < FRAME_HEADER_BYTES) {
                 break;
             }
             header.flip();
             int length = header.getInt();
             int expectedCrc = header.getInt();
-            if (length <= 0 || length > MAX_ENTRY_BYTES || position + 8 + length > size) {
+            if (length <= 0 || length > MAX_ENTRY_BYTES || position + FRAME_HEADER_BYTES + length > size) {
                 break;
             }
             ByteBuffer payload = ByteBuffer.allocate(length);
-            if (readFully(channel, payload, position + 8) < length) {
+            if (readFully(channel, payload, position + FRAME_HEADER_BYTES) < length) {
                 break;
             }
             var crc = new CRC32C();
@@ -132,11 +219,143 @@ public final class ProcessedCommandStore implements AutoCloseable {
             if ((int) crc.getValue() != expectedCrc) {
                 break;
             }
-            ProcessedCommand command = decode(payload.array());
-            entries.put(command.messageId(), command);
-            position += 8 + length;
+            ProcessedCommand command = decode(payload.array(), saturatedAdd(loadedAt, retentionMillis));
+            boolean current = versionOf(payload.array()) == VERSION;
+            if (!current) {
+                withoutExpiry++;
+            }
+            remember(command, current ? FRAME_HEADER_BYTES + length : frame(encode(command)).length);
+            position += FRAME_HEADER_BYTES + length;
         }
-        return position;
+        if (position < size) {
+            LOG.warn("processed-command store {}: cutting a torn tail of {} bytes", file, size - position);
+            channel.truncate(position);
+            channel.force(true);
+        }
+        channel.position(position);
+        forgetExpired();
+        if (withoutExpiry > 0) {
+            // Rewritten in version 2 so the assumed expiry is durable; should that fail, the next open assumes a later one.
+            LOG.info("processed-command store {}: {} entries without expiry taken to expire in {} ms; rewriting the log",
+                    file, withoutExpiry, retentionMillis);
+            compactOrCarryOn();
+        } else if (worthCompacting()) {
+            compactOrCarryOn();
+        }
+        publishStats();
+        LOG.info("processed-command store {}: {} commands, {} bytes", file, entries.size(), channel.position());
+    }
+
+    /** Forgets every command whose expiry plus the retention is past: O(forgotten × log n). */
+    private void forgetExpired() {
+        long forgetBefore = clock.millis() - retentionMillis;
+        boolean forgot = false;
+        while (!byExpiry.isEmpty() && byExpiry.first().expiresAtMillis() < forgetBefore) {
+            Live gone = entries.remove(byExpiry.pollFirst().messageId());
+            liveBytes -= gone.frameBytes();
+            forgot = true;
+        }
+        if (forgot) {
+            publishStats();
+        }
+    }
+
+    private void remember(ProcessedCommand command, int frameBytes) {
+        Live previous = entries.put(command.messageId(), new Live(command, frameBytes));
+        if (previous != null) {
+            byExpiry.remove(new Expiry(previous.command().expiresAtMillis(), command.messageId()));
+            liveBytes -= previous.frameBytes();
+        }
+        byExpiry.add(new Expiry(command.expiresAtMillis(), command.messageId()));
+        liveBytes += frameBytes;
+    }
+
+    private boolean worthCompacting() throws IOException {
+        long fileBytes = channel.position();
+        return fileBytes > compactionFloorBytes && fileBytes > (long) COMPACTION_RATIO * liveBytes
+                && fileBytes > compactionRetryAboveBytes;
+    }
+
+    /** Compaction is housekeeping: if it fails before its rename, the old log is whole and appends go on there. */
+    private void compactOrCarryOn() {
+        try {
+            compact();
+        } catch (IOException e) {
+            compactionRetryAboveBytes = saturatedAdd(channelPositionOrZero(), compactionFloorBytes);
+            LOG.warn("processed-command store {}: compaction failed, appending to the old log: {}", file, e.toString());
+        }
+    }
+
+    /**
+     * Writes the live entries to the compaction file, fsyncs it, renames it over the log and fsyncs the
+     * directory, then appends to it. Nothing after the rename can fail, so the store is always on a whole log.
+     */
+    private void compact() throws IOException {
+        long before = channel.position();
+        FileChannel next = FileChannel.open(compactionFile, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            // Not closed: closing the stream would close the channel that goes on as the log.
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(next), 1 << 16);
+            for (Expiry expiry : byExpiry) {
+                out.write(frame(encode(entries.get(expiry.messageId()).command())));
+            }
+            out.flush();
+            next.force(true);
+            Files.move(compactionFile, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            next.close();
+            try {
+                Files.deleteIfExists(compactionFile);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        // Before any append goes to the new log, so an acknowledged entry can never sit in a file a crash un-renames.
+        AtomicFiles.syncDirectory(file.getParent());
+        FileChannel old = channel;
+        channel = next;
+        compactions++;
+        compactionRetryAboveBytes = 0;
+        try {
+            old.close();
+        } catch (IOException e) {
+            LOG.warn("processed-command store {}: closing the replaced log failed: {}", file, e.toString());
+        }
+        publishStats();
+        LOG.info("processed-command store {}: compacted {} bytes to {} ({} commands)", file, before, channel.position(),
+                entries.size());
+    }
+
+    private long channelPositionOrZero() {
+        try {
+            return channel.position();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private void publishStats() {
+        stats = new Stats(entries.size(), liveBytes, channelPositionOrZero(), compactions);
+    }
+
+    private static byte[] frame(byte[] payload) {
+        if (payload.length > MAX_ENTRY_BYTES) {
+            // It would be written, then read back as a torn tail and cut off with everything after it.
+            throw new IllegalArgumentException("processed-command entry of " + payload.length + " bytes exceeds "
+                    + MAX_ENTRY_BYTES);
+        }
+        var crc = new CRC32C();
+        crc.update(payload);
+        return ByteBuffer.allocate(FRAME_HEADER_BYTES + payload.length)
+                .putInt(payload.length).putInt((int) crc.getValue()).put(payload).array();
+    }
+
+    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
     }
 
     private static int readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
@@ -159,6 +378,7 @@ public final class ProcessedCommandStore implements AutoCloseable {
             out.writeUTF(command.topic());
             out.writeInt(command.partition());
             out.writeLong(command.offset());
+            out.writeLong(command.expiresAtMillis());
             byte[] reply = command.reply();
             out.writeInt(reply.length);
             out.write(reply);
@@ -166,19 +386,35 @@ public final class ProcessedCommandStore implements AutoCloseable {
         return bytes.toByteArray();
     }
 
-    private static ProcessedCommand decode(byte[] payload) throws IOException {
+    private static int versionOf(byte[] payload) {
+        return payload.length < 4 ? -1 : ByteBuffer.wrap(payload).getInt();
+    }
+
+    /** Decodes an entry; one of version 1 gets {@code assumedExpiresAtMillis}. */
+    private static ProcessedCommand decode(byte[] payload, long assumedExpiresAtMillis) throws IOException {
         try (var in = new DataInputStream(new ByteArrayInputStream(payload))) {
             int version = in.readInt();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_WITHOUT_EXPIRY) {
                 throw new IOException("processed-command entry of unknown version " + version);
             }
             String messageId = in.readUTF();
             String topic = in.readUTF();
             int partition = in.readInt();
             long offset = in.readLong();
-            byte[] reply = new byte[in.readInt()];
+            long expiresAtMillis = version == VERSION ? in.readLong() : assumedExpiresAtMillis;
+            int replyLength = in.readInt();
+            if (replyLength < 0 || replyLength > in.available()) {
+                throw new IOException("processed-command entry of " + messageId + " claims a reply of " + replyLength
+                        + " bytes");
+            }
+            byte[] reply = new byte[replyLength];
             in.readFully(reply);
-            return new ProcessedCommand(messageId, topic, partition, offset, reply);
+            return new ProcessedCommand(messageId, topic, partition, offset, expiresAtMillis, reply);
         }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 }

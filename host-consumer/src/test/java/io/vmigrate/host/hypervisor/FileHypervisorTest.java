@@ -201,4 +201,30 @@ class FileHypervisorTest {
                 .contains("\"vmId\":\"vm-1\"").contains("\"name\":\"web\"");
         assertThat(Arrays.equals(Files.readAllBytes(root.resolve("h2/vms/vm-1/image.img")), image(3))).isTrue();
     }
+
+    @Test
+    void atStartWhatACrashLeftInTrashIsDeletedAndNothingElse() throws Exception {
+        source.defineVm("vm-1", "web", image(1));
+        source.defineVm("vm-2", "db", image(2));
+        // A crash between moving a deregistered VM to trash and deleting it there.
+        Path trash = root.resolve("h1/trash");
+        Files.createDirectories(trash);
+        Files.move(root.resolve("h1/vms/vm-2"), trash.resolve("3f0c1d2e-leftover"));
+        Files.createDirectories(trash.resolve("another/deeper"));
+        Files.writeString(trash.resolve("another/deeper/file"), "x");
+        destination.createTarget("m-1", "vm-9");
+
+        FileHypervisor restarted = new FileHypervisor(root, "h1", DIGEST);
+        assertThat(trash).as("construction changes nothing").isNotEmptyDirectory();
+        restarted.recover();
+
+        assertThat(trash).isEmptyDirectory();
+        assertThat(restarted.list()).containsExactly(new VmInfo("vm-1", "web", VmState.RUNNING));
+        assertThat(restarted.describe("vm-1")).isEqualTo(source.describe("vm-1"));
+        assertThat(destination.state("vm-9")).as("another host's files are its own").isEqualTo(VmState.PAUSED_AWAITING_STATE);
+
+        restarted.recover();
+        new FileHypervisor(root, "h3", DIGEST).recover();
+        assertThat(root.resolve("h3")).as("a host with nothing yet: nothing to do").doesNotExist();
+    }
 }

@@ -39,11 +39,19 @@ public final class TestHost implements AutoCloseable {
     public final CommandHandler handler;
     public final SecureZoneIdentity identity;
     private final SecureZoneConfig zoneConfig;
+    private final Clock clock;
     private SecureZoneServer server;
 
     public TestHost(String hostId, CryptoSuite suite, Path hypervisorRoot, Path dir, PublicKeyHandle centerKey)
             throws IOException {
+        this(hostId, suite, hypervisorRoot, dir, centerKey, Clock.systemUTC());
+    }
+
+    /** As above, the secure zone, the agent and its processed-command store all reading {@code clock}. */
+    public TestHost(String hostId, CryptoSuite suite, Path hypervisorRoot, Path dir, PublicKeyHandle centerKey,
+            Clock clock) throws IOException {
         this.hostId = hostId;
+        this.clock = clock;
         this.suite = suite;
         this.zoneConfig = new SecureZoneConfig(Map.of(
                 SecureZoneConfig.HOST_ID, hostId,
@@ -62,15 +70,16 @@ public final class TestHost implements AutoCloseable {
             throw new IllegalStateException("provisioning failed: " + provisioned);
         }
         this.identity = provisioned.getIdentity();
-        this.processed = ProcessedCommandStore.open(dir.resolve("agent/processed-commands.log"));
+        this.processed = ProcessedCommandStore.open(dir.resolve("agent/processed-commands.log"),
+                ProcessedCommandStore.DEFAULT_RETENTION, clock);
         this.registrations = DurableIdSet.open(dir.resolve("agent/registered-vms"));
         this.pendingCompletions = DurableIdSet.open(dir.resolve("agent/pending-completions"));
         this.handler = new CommandHandler(hostId, Topics.withDefaultWireFormat(), secureZone, hypervisor, processed,
-                registrations, pendingCompletions, published, Clock.systemUTC());
+                registrations, pendingCompletions, published, clock);
     }
 
     public void startSecureZone() throws IOException {
-        server = new SecureZoneServer(zoneConfig).start();
+        server = new SecureZoneServer(zoneConfig, clock).start();
     }
 
     public void stopSecureZone() {
