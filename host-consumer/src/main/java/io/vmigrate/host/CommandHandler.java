@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * Handles one command record: bound its sizes, decode the envelope (never its body: only the secure
  * zone decodes a body, after verifying it), deduplicate by message id, have the secure zone verify the
  * command FIRST, then act in the hypervisor, publish the secure zone's signed reply, and record the
- * command as processed. The caller commits the offset only after {@link #handle} returns. Message ids
+ * command as processed. The caller commits offsets only after {@link #handle} returned for each of them and
+ * {@link #syncHandled} made them durable. Message ids
  * are remembered until the command's expiry plus the store's retention; a command seen again after that
  * is refused by the secure zone as expired, before anything acts, like any other expired command.
  *
@@ -94,7 +95,7 @@ public final class CommandHandler {
             metrics.commandHandled(envelope.getMessageType().name(), result.kind());
             return result;
         }
-        // Durable before the caller commits the offset: a crash in between republishes, never re-acts. The zone
+        // Durable (at syncHandled) before the caller commits the offset: a crash in between republishes, never re-acts. The zone
         // admitted the command, so its expiry is authentic: remembered until the zone refuses it as expired.
         processed.record(new ProcessedCommand(messageId, record.topic(), record.partition(), record.offset(),
                 envelope.getExpiresAt().toEpochMilli(), result.reply().orElse(new byte[0])));
@@ -102,6 +103,14 @@ public final class CommandHandler {
                 envelope.getMigrationId(), result.kind());
         metrics.commandHandled(envelope.getMessageType().name(), result.kind());
         return result;
+    }
+
+    /**
+     * Makes every command handled so far durably recorded; the caller calls it once per batch, before it
+     * commits the batch's offsets (group commit: one fsync per poll, not per command).
+     */
+    public void syncHandled() throws IOException {
+        processed.sync();
     }
 
     /** The first thing done with a polled record: sizes bounded before anything is decoded, stored or logged. */

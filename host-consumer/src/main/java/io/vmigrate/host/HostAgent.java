@@ -298,12 +298,18 @@ public final class HostAgent implements AutoCloseable {
         }
     }
 
-    /** Handles the records of one partition in order; false when one must be tried again (the position is set back to it). */
+    /**
+     * Handles the records of one partition in order, then makes them durable with one sync and commits
+     * their offsets with one commit (group commit); false when one must be tried again (the position is
+     * set back to it, after what was handled before it is committed).
+     */
     private boolean handlePartition(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> records) {
+        long nextOffset = -1;
+        boolean carryOn = true;
         for (ConsumerRecord<byte[], byte[]> record : records) {
             if (stopRequested.getCount() == 0) {
                 consumer.seek(partition, record.offset());
-                return true;
+                break;
             }
             CommandRecord command = new CommandRecord(record.topic(), record.partition(), record.offset(), record.key(),
                     record.value());
@@ -312,17 +318,31 @@ public final class HostAgent implements AutoCloseable {
             } catch (IOException | RetriableException e) {
                 LOG.warn("{}: transient failure ({}); will handle it again", command, e.toString());
                 consumer.seek(partition, record.offset());
-                return false;
+                carryOn = false;
+                break;
             }
-            try {
-                consumer.commitSync(Map.of(partition, new OffsetAndMetadata(record.offset() + 1)));
-            } catch (CommitFailedException | RebalanceInProgressException e) {
-                // The partition moved; the record comes back and is recognised by its message id and offset.
-                LOG.warn("{}: offset commit failed ({}); the record will be redelivered", command, e.toString());
-                return true;
-            }
+            nextOffset = record.offset() + 1;
         }
-        return true;
+        if (nextOffset < 0) {
+            return carryOn;
+        }
+        try {
+            handler.syncHandled();
+        } catch (IOException e) {
+            // Nothing of the batch is committed: its records come again and are recognised by the secure zone.
+            LOG.warn("{}-{}: recording the handled commands failed ({}); they will be handled again", partition.topic(),
+                    partition.partition(), e.toString());
+            consumer.seek(partition, records.get(0).offset());
+            return false;
+        }
+        try {
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(nextOffset)));
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            // The partition moved; the records come back and are recognised by their message id and offset.
+            LOG.warn("{}-{}: offset commit up to {} failed ({}); the records will be redelivered", partition.topic(),
+                    partition.partition(), nextOffset, e.toString());
+        }
+        return carryOn;
     }
 
     /** Waits, unless a stop is requested; returns false on stop. */

@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Durable map of message id to {@link ProcessedCommand}, holding only the commands of the last retention
- * window. An append-only log of length- and CRC-framed entries, each fsynced before {@link #record}
- * returns; on open a torn tail (a crash in the middle of an append) is cut off, so everything
- * acknowledged survives a kill -9. The log holds only replies already published on Kafka (signed
+ * window. An append-only log of length- and CRC-framed entries, fsynced by {@link #sync} (once per poll
+ * batch, before its offsets are committed); on open a torn tail (a crash in the middle of an append) is
+ * cut off, so everything synced survives a kill -9. The log holds only replies already published on Kafka (signed
  * envelopes, no key material).
  *
  * <p>Bounded by the live entries: a command is forgotten once its envelope's expiry plus the retention
@@ -92,6 +92,9 @@ public final class ProcessedCommandStore implements AutoCloseable {
     private FileChannel channel;
     private long liveBytes;
     private long compactions;
+    /** Entries were appended since the last fsync (a compaction's rename also made them durable). */
+    private boolean unsynced;
+    private long syncs;
     /** A compaction that failed is tried again only once the file has grown by another floor. */
     private long compactionRetryAboveBytes;
     private volatile Stats stats = new Stats(0, 0, 0, 0);
@@ -151,7 +154,13 @@ public final class ProcessedCommandStore implements AutoCloseable {
         return live == null ? Optional.empty() : Optional.of(live.command());
     }
 
-    /** Appends and fsyncs; returns only once the entry is durable. */
+    /**
+     * Appends an entry, written to the file but durable only once {@link #sync} returned: the agent records
+     * a poll's commands one by one and syncs once before it commits their offsets (group commit). A crash
+     * before the sync loses only entries whose offsets were not committed: those records come again, and
+     * the secure zone, whose replay cache is durable before it answers, recognises them and returns the reply
+     * it signed then, so nothing is carried out twice.
+     */
     public synchronized void record(ProcessedCommand command) throws IOException {
         byte[] frame = frame(encode(command));
         forgetExpired();
@@ -162,7 +171,6 @@ public final class ProcessedCommandStore implements AutoCloseable {
         long start = channel.position();
         try {
             writeFully(channel, buffer);
-            channel.force(true);
         } catch (IOException e) {
             // Leave no half entry behind for the next append to follow.
             channel.truncate(start);
@@ -170,7 +178,22 @@ public final class ProcessedCommandStore implements AutoCloseable {
             throw e;
         }
         remember(command, frame.length);
+        unsynced = true;
         publishStats();
+    }
+
+    /** Makes every entry recorded so far durable (one fsync, none if nothing was recorded since the last). */
+    public synchronized void sync() throws IOException {
+        if (unsynced) {
+            channel.force(false);
+            unsynced = false;
+            syncs++;
+        }
+    }
+
+    /** How many times {@link #sync} forced the file: one per poll batch, not per command. */
+    public synchronized long syncCount() {
+        return syncs;
     }
 
     /** How many commands are remembered now. */
@@ -189,7 +212,11 @@ public final class ProcessedCommandStore implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        channel.close();
+        try {
+            sync();
+        } finally {
+            channel.close();
+        }
     }
 
     /** Reads the trusted prefix, cuts a torn tail, forgets what expired, and compacts if it is worth it. */
@@ -316,6 +343,7 @@ public final class ProcessedCommandStore implements AutoCloseable {
         AtomicFiles.syncDirectory(file.getParent());
         FileChannel old = channel;
         channel = next;
+        unsynced = false;
         compactions++;
         compactionRetryAboveBytes = 0;
         try {

@@ -72,6 +72,29 @@ class ProcessedCommandStoreTest {
     }
 
     @Test
+    void aBatchOfCommandsIsMadeDurableByOneSync() throws Exception {
+        Path file = dir.resolve("processed.log");
+        try (var store = open(file)) {
+            store.sync();
+            assertThat(store.syncCount()).as("nothing recorded: nothing to force").isZero();
+            store.record(command("m-1", 1, (byte) 1));
+            store.record(command("m-2", 2, (byte) 2));
+            store.record(command("m-3", 3, (byte) 3));
+            assertThat(store.find("m-2")).as("found before it is synced, by the agent that recorded it").isPresent();
+            store.sync();
+            store.sync();
+            assertThat(store.syncCount()).isEqualTo(1);
+            store.record(command("m-4", 4, (byte) 4));
+            store.sync();
+            assertThat(store.syncCount()).isEqualTo(2);
+        }
+        try (var store = open(file)) {
+            assertThat(store.size()).isEqualTo(4);
+            assertThat(store.find("m-3").orElseThrow().reply()).containsExactly(3);
+        }
+    }
+
+    @Test
     void aTornTailFromACrashMidAppendIsCutOffAndEverythingBeforeItKept() throws Exception {
         Path file = dir.resolve("processed.log");
         try (var store = open(file)) {
@@ -257,7 +280,8 @@ class ProcessedCommandStoreTest {
         Path file = dir.resolve("processed.log");
         Path blocked = file.resolveSibling("processed.log" + ProcessedCommandStore.COMPACTION_SUFFIX);
         try (var store = open(file, 0)) {
-            store.record(command("gone", 1, new byte[64]));
+            // Larger than what is kept, so the log is over twice its live bytes once it is forgotten.
+            store.record(command("gone", 1, new byte[256]));
             // The compacted copy cannot be created: a directory is in its way.
             Files.createDirectory(blocked);
             clock.advance(TTL.plus(RETENTION).plusMillis(1));
