@@ -67,6 +67,7 @@ public final class EndToEndBenchmark {
     private static final int HOSTS = 3;
     private static final int VMS_PER_HOST = 30;
     private static final int THROUGHPUT_ROUNDS = 3;
+    private static final String CENTER_SETTING_PREFIX = "vmigrate.bench.center.";
 
     private EndToEndBenchmark() {}
 
@@ -74,22 +75,40 @@ public final class EndToEndBenchmark {
         Suite suite = Suite.parse(args.length > 0 ? args[0] : "gm");
         Path report = Path.of(args.length > 1 ? args[1] : "benchmarks/target/end-to-end-" + suite.name().toLowerCase() + ".md");
         Path dataDir = Files.createTempDirectory("vmigrate-bench");
-        try (EmbeddedSystem system = EmbeddedSystem.builder().dataDir(dataDir).hosts(HOSTS).vmsPerHost(VMS_PER_HOST)
-                .suite(suite).defaultDeadline(Duration.ofMinutes(5)).readyTimeout(Duration.ofMinutes(5)).build().start()) {
+        EmbeddedSystem.Builder builder = EmbeddedSystem.builder().dataDir(dataDir).hosts(HOSTS).vmsPerHost(VMS_PER_HOST)
+                .suite(suite).defaultDeadline(Duration.ofMinutes(5)).readyTimeout(Duration.ofMinutes(5));
+        centerSettings(System.getProperties()).forEach(builder::centerSetting);
+        try (EmbeddedSystem system = builder.build().start()) {
             Histogram hop = rawHop(system);
-            Histogram sequential = sequentialMigrations(system);
+            Map<String, HopBreakdown.Measured> measured = new HashMap<>();
+            Histogram sequential = sequentialMigrations(system, measured);
+            String breakdown = HopBreakdown.of(system.clientProperties(), system.topics(), system.hostIds(), measured);
             List<Double> rates = new ArrayList<>();
             for (int round = 0; round < THROUGHPUT_ROUNDS; round++) {
                 rates.add(concurrentMigrations(system));
             }
             double cryptoBound = cryptoBoundMigrationsPerSecond(suite);
-            String table = report(suite, hop, sequential, rates, cryptoBound);
+            String table = report(suite, hop, sequential, rates, cryptoBound) + breakdown;
             Files.createDirectories(report.toAbsolutePath().getParent());
             Files.writeString(report, table);
             LoggerFactory.getLogger(EndToEndBenchmark.class).info("end-to-end figures written to {}:\n{}", report, table);
         } finally {
             deleteRecursively(dataDir);
         }
+    }
+
+    /**
+     * Center settings to try, given as system properties {@code -Dvmigrate.bench.center.<setting>=<value>}
+     * (e.g. {@code -Dvmigrate.bench.center.streams.max.task.idle.ms=-1}); they are printed in the report.
+     */
+    static Map<String, String> centerSettings(java.util.Properties properties) {
+        Map<String, String> settings = new java.util.TreeMap<>();
+        for (String name : properties.stringPropertyNames()) {
+            if (name.startsWith(CENTER_SETTING_PREFIX)) {
+                settings.put(name.substring(CENTER_SETTING_PREFIX.length()), properties.getProperty(name));
+            }
+        }
+        return settings;
     }
 
     /** Produce one record and wait for a consumer to see it, one at a time, on a one-partition topic. */
@@ -126,8 +145,11 @@ public final class EndToEndBenchmark {
         return histogram;
     }
 
-    /** One migration at a time, each VM to the next host; request sent → DONE seen by the operator. */
-    static Histogram sequentialMigrations(EmbeddedSystem system) {
+    /**
+     * One migration at a time, each VM to the next host; request sent → DONE seen by the operator. The
+     * measured ones go to {@code measured} with their wall-clock times, for {@link HopBreakdown}.
+     */
+    static Histogram sequentialMigrations(EmbeddedSystem system, Map<String, HopBreakdown.Measured> measured) {
         Operator operator = system.operator();
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toNanos(5), 3);
         List<String> vms = system.sampleVmIds();
@@ -138,6 +160,7 @@ public final class EndToEndBenchmark {
             MigrationRequested request = operator.newRequest(vmId, to, Optional.of(hostOf.get(vmId)), Optional.empty(), "bench");
             var positions = MigrationWatcher.positionsNow(system.clientProperties());
             try (MigrationWatcher watcher = MigrationWatcher.from(system.clientProperties(), system.topics(), positions)) {
+                long sentAt = System.currentTimeMillis();
                 long start = System.nanoTime();
                 operator.send(request);
                 MigrationWatcher.Outcome outcome = watcher.await(request.getMigrationId(), Duration.ofMinutes(2), step -> { })
@@ -146,6 +169,7 @@ public final class EndToEndBenchmark {
                 require(outcome.finalStep() == MigrationStep.DONE, "migration ended " + outcome.finalStep() + ": " + outcome.reason());
                 if (i >= 5) {
                     histogram.recordValue(elapsed);
+                    measured.put(request.getMigrationId(), new HopBreakdown.Measured(sentAt, System.currentTimeMillis()));
                 }
             }
             hostOf.put(vmId, to);
@@ -224,6 +248,10 @@ public final class EndToEndBenchmark {
         double best = rates.stream().mapToDouble(Double::doubleValue).max().orElse(0);
         StringBuilder out = new StringBuilder();
         out.append(String.format("### End to end, suite %s%n%n", suite.name().toLowerCase()));
+        Map<String, String> tried = centerSettings(System.getProperties());
+        if (!tried.isEmpty()) {
+            out.append("Center settings of this run: ").append(tried).append("\n\n");
+        }
         out.append("| measure | value |\n| --- | ---: |\n");
         out.append(String.format("| raw produce→consume hop p50 / p99 (%d samples, acks=all, 512 B) | %.3f ms / %.3f ms |%n",
                 hop.getTotalCount(), hopP50, hop.getValueAtPercentile(99) / 1e6));
