@@ -1,5 +1,6 @@
 package io.vmigrate.center;
 
+import io.vmigrate.common.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmigrate.schema.alert.SecurityAlert;
@@ -49,7 +50,7 @@ final class CenterHarness implements AutoCloseable {
     static final Duration DEREGISTER_RETRY = Duration.ofSeconds(5);
 
     final Suite suite;
-    final TestClock clock = new TestClock(START);
+    final ManualClock clock = new ManualClock(START);
     final CenterVault vault;
     final Topics topics = Topics.withDefaultWireFormat();
     final TopologyTestDriver driver;

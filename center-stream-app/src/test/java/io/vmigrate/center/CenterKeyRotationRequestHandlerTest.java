@@ -1,5 +1,6 @@
 package io.vmigrate.center;
 
+import io.vmigrate.common.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmigrate.center.CenterKeyRotationRequestHandler.Result;
@@ -24,7 +25,7 @@ class CenterKeyRotationRequestHandlerTest {
     @TempDir
     Path dir;
 
-    private final TestClock clock = new TestClock(CenterHarness.START);
+    private final ManualClock clock = new ManualClock(CenterHarness.START);
     private final Topics topics = Topics.withDefaultWireFormat();
     private final TestOperator admin = new TestOperator(Suite.INTL, "ada", io.vmigrate.schema.operator.OperatorRole.ADMIN, clock);
     private final TestOperator operator = new TestOperator(Suite.INTL, "olga",

@@ -6,7 +6,7 @@ import io.vmigrate.host.HandlingResult.Kind;
 import io.vmigrate.host.hypervisor.VmState;
 import io.vmigrate.host.store.ProcessedCommandStore;
 import io.vmigrate.host.testing.CommandFeed;
-import io.vmigrate.host.testing.ManualClock;
+import io.vmigrate.common.testing.ManualClock;
 import io.vmigrate.host.testing.RecordingPublisher.DeadLetter;
 import io.vmigrate.host.testing.TestHost;
 import io.vmigrate.schema.command.CreateTargetVm;

@@ -6,7 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vmigrate.host.store.ProcessedCommand;
 import io.vmigrate.host.store.ProcessedCommandStore;
-import io.vmigrate.host.testing.ManualClock;
+import io.vmigrate.common.testing.ManualClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

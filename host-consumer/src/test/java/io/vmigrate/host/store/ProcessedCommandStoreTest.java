@@ -3,7 +3,7 @@ package io.vmigrate.host.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vmigrate.host.testing.ManualClock;
+import io.vmigrate.common.testing.ManualClock;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.vmigrate.center;
+package io.vmigrate.common.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,16 +6,16 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test moves by hand, in step with the driver's wall clock. */
-final class TestClock extends Clock {
+/** A clock the test moves by hand: time passes only when the test says so. */
+public final class ManualClock extends Clock {
 
     private volatile Instant now;
 
-    TestClock(Instant start) {
+    public ManualClock(Instant start) {
         this.now = start;
     }
 
-    void advance(Duration duration) {
+    public void advance(Duration duration) {
         now = now.plus(duration);
     }
 
