@@ -64,7 +64,7 @@ final class SecureZone implements AutoCloseable {
         handlers.put(SecureZoneOperationType.ABORT, new AbortHandler(hostId, gate, replies));
         handlers.put(SecureZoneOperationType.SIGN_REPLY, new SignReplyHandler(hostId, store, replies));
         LOG.info("secure zone of host {}: signing key {}, encapsulation key {}, {} VM key(s), provisioned {}",
-                hostId, identity.signingKeyId(), identity.encapsulationKeyId(), store.current().installedByVm.size(),
+                hostId, identity.signingKeyId(), identity.encapsulationKeyId(), store.current().installedKeys().size(),
                 pinned.provisioned());
     }
 
@@ -81,7 +81,7 @@ final class SecureZone implements AutoCloseable {
         }
         try {
             ZoneStore store = ZoneStore.open(hostId, crypto.suite(), stateDir, keys.vtcmSealing(), keys.stateSealing(),
-                    keys.stateSealingIsNew());
+                    keys.stateSealingIsNew(), clock, skew);
             LOG.info("secure zone of host {} opened {}", hostId, stateDir);
             return new SecureZone(hostId, crypto, clock, replyTtl, skew, keys, store);
         } catch (IOException | RuntimeException e) {
