@@ -10,7 +10,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -199,6 +198,11 @@ final class ZoneJournal implements AutoCloseable {
         return size;
     }
 
+    /** How many frames the journal holds (1: just its snapshot). */
+    long frames() {
+        return nextSequence;
+    }
+
     /** Appends one transition's operations as a frame: one write, one fsync; durable when it returns. */
     void append(List<ZoneOp> ops) throws IOException {
         if (broken) {
@@ -325,26 +329,30 @@ final class ZoneJournal implements AutoCloseable {
     private static Replayed replay(byte[] contents, Suite expectedSuite, String expectedHost, Aead sealing, Path path)
             throws IOException {
         var in = new DataInputStream(new ByteArrayInputStream(contents));
+        int magic;
+        int version;
         Suite suite;
+        String hostId;
         try {
-            if (in.readInt() != MAGIC) {
-                throw new IOException("zone journal " + path + " has an unknown format");
-            }
-            int version = in.readInt();
-            if (version != VERSION) {
-                throw new IOException("zone journal " + path + " has an unknown version " + version);
-            }
+            magic = in.readInt();
+            version = in.readInt();
             suite = Suite.valueOf(in.readUTF());
-            String hostId = ZoneStateCodec.text(in);
-            if (expectedSuite != null && suite != expectedSuite) {
-                throw new IOException("zone journal " + path + " is of suite " + suite + ", configured " + expectedSuite);
-            }
-            if (expectedHost != null && !hostId.equals(expectedHost)) {
-                throw new IOException("zone journal " + path + " belongs to host " + hostId + ", configured " + expectedHost);
-            }
+            hostId = ZoneStateCodec.text(in);
             in.readFully(new byte[JOURNAL_ID_BYTES]);
-        } catch (EOFException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new IOException("zone journal " + path + " holds an invalid header", e);
+        }
+        if (magic != MAGIC) {
+            throw new IOException("zone journal " + path + " has an unknown format");
+        }
+        if (version != VERSION) {
+            throw new IOException("zone journal " + path + " has an unknown version " + version);
+        }
+        if (expectedSuite != null && suite != expectedSuite) {
+            throw new IOException("zone journal " + path + " is of suite " + suite + ", configured " + expectedSuite);
+        }
+        if (expectedHost != null && !hostId.equals(expectedHost)) {
+            throw new IOException("zone journal " + path + " belongs to host " + hostId + ", configured " + expectedHost);
         }
         int headerLength = contents.length - in.available();
         byte[] header = Arrays.copyOfRange(contents, 0, headerLength);

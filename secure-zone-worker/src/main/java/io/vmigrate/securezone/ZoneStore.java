@@ -131,6 +131,11 @@ final class ZoneStore implements AutoCloseable {
         return state;
     }
 
+    /** How many frames the journal holds (1 right after a compaction), for tests and logs. */
+    long journalFrames() {
+        return journal.frames();
+    }
+
     /** A transition from the current state; nothing changes until it is committed. */
     Transition begin() {
         return new Transition(state);
