@@ -63,8 +63,9 @@ final class SecureZone implements AutoCloseable {
         handlers.put(SecureZoneOperationType.DEREGISTER, new DeregisterHandler(hostId, clock, gate, replies));
         handlers.put(SecureZoneOperationType.ABORT, new AbortHandler(hostId, gate, replies));
         handlers.put(SecureZoneOperationType.SIGN_REPLY, new SignReplyHandler(hostId, store, replies));
-        LOG.info("secure zone of host {}: signing key {}, encapsulation key {}, {} VM key(s), provisioned {}",
-                hostId, identity.signingKeyId(), identity.encapsulationKeyId(), store.current().installedKeys().size(),
+        LOG.info("secure zone of host {}: signing key {}, encapsulation key {}, {} VM key(s), {} replay entries, "
+                + "{} migration facts, provisioned {}", hostId, identity.signingKeyId(), identity.encapsulationKeyId(),
+                store.current().installedKeys().size(), store.current().replayEntries(), store.current().migrationFacts(),
                 pinned.provisioned());
     }
 

@@ -17,8 +17,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One request's change to the zone, as an overlay on the current state: reads see the current state
- * plus this transition's changes, writes are recorded as {@link ZoneOp}s (what the journal stores) and
+ * One request's change to the zone, as an overlay on the current state: reads (those the handlers
+ * make while deciding) see the current state plus this transition's changes, writes are recorded as {@link ZoneOp}s (what the journal stores) and
  * the unsealed VM keys it adds or destroys. The current state is not touched: nothing of it takes
  * effect until {@link ZoneStore#commit} made the operations durable, so a request costs what it changes,
  * not what the zone remembers.
@@ -32,11 +32,9 @@ final class Transition {
     private final List<ZoneOp> ops = new ArrayList<>();
     // What this transition changed, for reads (an empty Optional: removed).
     private final Map<String, Optional<InstalledVmKey>> installed = new HashMap<>();
-    private final Map<String, ReplayEntry> replay = new HashMap<>();
     private final Map<FactRef, Boolean> facts = new HashMap<>();
     private final Map<String, Optional<KeyInstalled>> keyInstalled = new HashMap<>();
     private final List<AcceptedRotation> rotations = new ArrayList<>();
-    private Pins pins;
     /** VM keys to hold once committed, by VM id (destroyed instead if the commit fails). */
     private final Map<String, PrivateKeyHandle> installs = new HashMap<>();
     /** VM ids whose held key is destroyed once committed. */
@@ -49,18 +47,9 @@ final class Transition {
 
     // Reads: the current state plus this transition's changes.
 
-    Optional<Pins> pins() {
-        return pins != null ? Optional.of(pins) : base.pins();
-    }
-
     Optional<InstalledVmKey> installedKey(String vmId) {
         Optional<InstalledVmKey> changed = installed.get(vmId);
         return changed != null ? changed : base.installedKey(vmId);
-    }
-
-    Optional<ReplayEntry> replayEntry(String messageId) {
-        ReplayEntry changed = replay.get(messageId);
-        return changed != null ? Optional.of(changed) : base.replayEntry(messageId);
     }
 
     boolean has(Fact fact, MigrationVm pair) {
@@ -85,7 +74,6 @@ final class Transition {
     // Writes: recorded, applied to the state only once durable.
 
     void pin(Pins pins) {
-        this.pins = pins;
         ops.add(new ZoneOp.Pin(pins));
     }
 
@@ -111,7 +99,6 @@ final class Transition {
     }
 
     void remember(ReplayEntry entry) {
-        replay.put(entry.messageId(), entry);
         ops.add(new ZoneOp.PutReplayEntry(entry));
     }
 

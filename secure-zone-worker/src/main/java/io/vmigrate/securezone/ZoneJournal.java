@@ -194,10 +194,6 @@ final class ZoneJournal implements AutoCloseable {
         return file;
     }
 
-    long sizeBytes() {
-        return size;
-    }
-
     /** How many frames the journal holds (1: just its snapshot). */
     long frames() {
         return nextSequence;
