@@ -78,15 +78,9 @@ final class ZoneStore implements AutoCloseable {
         Optional<ZoneJournal.Opened> opened = ZoneJournal.open(stateDir, suite, hostId, stateSealing, compactionFloorBytes);
         ZoneJournal journal;
         ZoneState state;
-        Path oldFile = ZoneStateFile.file(stateDir);
         if (opened.isPresent()) {
             journal = opened.get().journal();
             state = opened.get().state();
-            if (Files.deleteIfExists(oldFile)) {
-                // An upgrade a crash interrupted after the journal was written: the journal holds all of it.
-                LOG.warn("host {}: removed {} left over from the upgrade to the journal", hostId, oldFile);
-                AtomicFiles.syncDirectory(stateDir);
-            }
         } else {
             Optional<ZoneState> old = ZoneStateFile.read(stateDir, suite, hostId, stateSealing, firstStart, clock.millis());
             if (old.isEmpty() && !firstStart) {
@@ -97,14 +91,15 @@ final class ZoneStore implements AutoCloseable {
             state = old.orElseGet(ZoneState::new);
             // Durable before anything is served, and before the old file goes.
             journal = ZoneJournal.create(stateDir, suite, hostId, stateSealing, compactionFloorBytes, state);
-            if (old.isPresent()) {
-                Files.delete(oldFile);
-                AtomicFiles.syncDirectory(stateDir);
-                LOG.info("host {}: moved the zone state from {} to the journal {}", hostId, oldFile, journal.path());
-            }
         }
         ZoneStore store = new ZoneStore(hostId, clock, retention, journal, state);
         try {
+            // Left over when an upgrade was interrupted after its journal was written: the journal holds all of it.
+            Path oldFile = ZoneStateFile.file(stateDir);
+            if (Files.deleteIfExists(oldFile)) {
+                AtomicFiles.syncDirectory(stateDir);
+                LOG.info("host {}: the zone state moved from {} to the journal {}", hostId, oldFile, journal.path());
+            }
             store.unsealVmKeys(vtcmSealing, suite);
         } catch (IOException | RuntimeException e) {
             store.close();
