@@ -11,6 +11,7 @@ import io.vmigrate.schema.reply.AbortAcknowledged;
 import io.vmigrate.schema.securezone.Abort;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
 import io.vmigrate.securezone.CommandGate.RefusalReply;
+import io.vmigrate.securezone.ZoneState.Fact;
 import io.vmigrate.securezone.ZoneState.KeyInstalled;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import java.io.IOException;
@@ -57,19 +58,23 @@ final class AbortHandler implements OperationHandler {
         AbortMigration abort = opened.body(AbortMigration.class);
         String migrationId = envelope.getMigrationId();
         String vmId = envelope.getVmId();
-        KeyInstalled installed = tx.next.keyInstalledByMigration.remove(migrationId);
-        if (installed != null && installed.vmId().equals(vmId)) {
-            Optional<InstalledVmKey> held = tx.next.installedKey(vmId);
-            if (held.isPresent() && held.get().keyFingerprint().equals(installed.keyFingerprint())
+        Optional<KeyInstalled> installed = tx.keyInstalled(migrationId);
+        if (installed.isPresent()) {
+            tx.removeKeyInstalled(migrationId);
+        }
+        if (installed.isPresent() && installed.get().vmId().equals(vmId)) {
+            Optional<InstalledVmKey> held = tx.installedKey(vmId);
+            if (held.isPresent() && held.get().keyFingerprint().equals(installed.get().keyFingerprint())
                     && held.get().migrationId().equals(migrationId)) {
-                tx.next.installedByVm.remove(vmId);
-                tx.destroyed.add(vmId);
+                tx.destroyKey(vmId);
             }
         }
         MigrationVm pair = new MigrationVm(migrationId, vmId);
-        tx.next.verifiedMigrateOut.remove(pair);
-        tx.next.verifiedCreateTarget.remove(pair);
-        tx.next.attestationChecked.remove(pair);
+        for (Fact fact : Fact.values()) {
+            if (tx.has(fact, pair)) {
+                tx.removeFact(fact, pair);
+            }
+        }
         AbortAcknowledged reply = AbortAcknowledged.newBuilder()
                 .setMigrationId(migrationId).setVmId(vmId).setHostId(hostId).setRole(abort.getRole())
                 .setTargetVmDestroyed(targetVmDestroyed).setVmKeyZeroized(abort.getRole() == HostRole.DESTINATION).build();

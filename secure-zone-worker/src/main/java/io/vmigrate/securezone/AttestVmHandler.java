@@ -5,6 +5,7 @@ import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.reply.VmAttestation;
 import io.vmigrate.schema.securezone.AttestVm;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
+import io.vmigrate.securezone.ZoneState.Fact;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import java.io.IOException;
 import java.time.Clock;
@@ -33,7 +34,7 @@ final class AttestVmHandler implements OperationHandler {
     public SecureZoneResponse handle(RelayedRequest request, SpecificRecord operation) throws ZoneRefusal, IOException {
         AttestVm attest = (AttestVm) operation;
         ZoneState state = store.current();
-        if (!state.verifiedMigrateOut.contains(new MigrationVm(attest.getMigrationId(), attest.getVmId()))) {
+        if (!state.has(Fact.MIGRATE_OUT_VERIFIED, new MigrationVm(attest.getMigrationId(), attest.getVmId()))) {
             throw new ZoneRefusal(RefusalReason.BINDING_MISMATCH, "no verified MIGRATE_OUT of VM " + attest.getVmId()
                     + " in migration " + attest.getMigrationId());
         }

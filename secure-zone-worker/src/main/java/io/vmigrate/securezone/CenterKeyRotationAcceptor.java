@@ -40,8 +40,7 @@ final class CenterKeyRotationAcceptor {
     byte[] accept(OpenedEnvelope opened, Transition tx) throws ZoneRefusal {
         CenterKeyRotation statement = opened.body(CenterKeyRotation.class);
         PublicKeyHandle newKey = announcedKey(statement);
-        Optional<AcceptedRotation> last = tx.next.rotations.isEmpty() ? Optional.empty()
-                : Optional.of(tx.next.rotations.get(tx.next.rotations.size() - 1));
+        Optional<AcceptedRotation> last = tx.lastRotation();
         if (last.isPresent() && last.get().sequence() == statement.getSequence()
                 && last.get().newKey().equals(newKey) && last.get().oldKeyId().equals(statement.getOldKeyId())) {
             LOG.info("host {}: center key rotation {} to {} was already accepted", hostId, statement.getSequence(),
@@ -75,7 +74,7 @@ final class CenterKeyRotationAcceptor {
             throw new ZoneRefusal(RefusalReason.SIGNATURE_INVALID,
                     "center key rotation " + statement.getSequence() + " is not signed by " + oldKeyId + " and the new key");
         }
-        tx.next.rotations.add(new AcceptedRotation(statement.getSequence(), oldKeyId, newKey,
+        tx.addRotation(new AcceptedRotation(statement.getSequence(), oldKeyId, newKey,
                 statement.getValidFrom().toEpochMilli(), statement.getOldKeyValidUntil().toEpochMilli()));
         LOG.info("host {}: accepted center key rotation {}: {} valid from {}, {} valid until {}", hostId,
                 statement.getSequence(), newKey.keyId(), statement.getValidFrom(), oldKeyId, statement.getOldKeyValidUntil());

@@ -10,6 +10,7 @@ import io.vmigrate.schema.securezone.CheckAttestation;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
 import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.securezone.CommandGate.RefusalReply;
+import io.vmigrate.securezone.ZoneState.Fact;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -48,7 +49,8 @@ final class CheckAttestationHandler implements OperationHandler {
             throw new ZoneRefusal(RefusalReason.ATTESTATION_MISMATCH, "source attested other digests than received ("
                     + (descriptionMatches ? "" : "description ") + (imageMatches ? "" : "image manifest") + ")");
         }
-        tx.next.attestationChecked.add(new MigrationVm(attestation.getMigrationId(), attestation.getVmId()));
+        tx.addFact(Fact.ATTESTATION_CHECKED, new MigrationVm(attestation.getMigrationId(), attestation.getVmId()),
+                opened.envelope().getExpiresAt().toEpochMilli());
         return null;
     }
 }

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * of a type the operation takes (MALFORMED); was not acted on before (else DUPLICATE with the reply
  * then). A command that fails these admission checks is refused WITHOUT a signed reply (nothing it
  * claims is verified). An admitted command is carried out and recorded in the replay cache in one
- * transition; one its action refuses is answered with a signed refusal.
+ * transition (the store forgets what expired in the same one); one its action refuses is answered with a
+ * signed refusal.
  */
 final class CommandGate {
 
@@ -42,28 +44,19 @@ final class CommandGate {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandGate.class);
     private static final SingleObjectCodec<SignedEnvelope> ENVELOPES = SingleObjectCodec.of(SignedEnvelope.class);
-    /**
-     * Replay-cache entries outlive their command's expiry by this much, so a wall clock stepped back
-     * (e.g. across a restart) cannot make a forgotten command look fresh again.
-     */
-    private static final Duration REPLAY_RETENTION_MARGIN = Duration.ofDays(1);
 
     private final String hostId;
-    private final Clock clock;
     private final EnvelopeOpener opener;
     private final ZoneStore store;
     private final ReplySigner replies;
-    private final Duration replayRetention;
     private final PinnedKeys pinned;
 
     CommandGate(String hostId, Clock clock, Duration skew, PinnedKeys pinned, ZoneStore store, ReplySigner replies) {
         this.hostId = hostId;
-        this.clock = clock;
         this.opener = new EnvelopeOpener(pinned::center, clock, skew);
         this.pinned = pinned;
         this.store = store;
         this.replies = replies;
-        this.replayRetention = skew.plus(REPLAY_RETENTION_MARGIN);
     }
 
     SecureZoneResponse carryOut(long sequence, ByteBuffer envelopeBytes, Set<MessageType> accepted,
@@ -75,16 +68,14 @@ final class CommandGate {
             return notAdmitted(sequence, refusal);
         }
         SignedEnvelope envelope = opened.envelope();
-        ReplayEntry prior = store.current().replayByMessageId.get(envelope.getMessageId());
-        if (prior != null) {
-            return duplicate(sequence, opened, prior);
+        Optional<ReplayEntry> prior = store.current().replayEntry(envelope.getMessageId());
+        if (prior.isPresent()) {
+            return duplicate(sequence, opened, prior.get());
         }
         try {
             Transition tx = store.begin();
             byte[] reply = action.apply(opened, tx);
-            tx.next.replayByMessageId.put(envelope.getMessageId(),
-                    new ReplayEntry(envelope.getMessageId(), envelope.getExpiresAt().toEpochMilli(), reply));
-            tx.next.pruneReplayCache(clock.instant().minus(replayRetention).toEpochMilli());
+            tx.remember(new ReplayEntry(envelope.getMessageId(), envelope.getExpiresAt().toEpochMilli(), reply));
             store.commit(tx);
             pinned.learn(store.current());
             LOG.info("host {}: carried out command {} ({}, migration {}, vm {})", hostId, envelope.getMessageId(),
@@ -115,9 +106,9 @@ final class CommandGate {
         } catch (ZoneRefusal refusal) {
             return notAdmitted(sequence, refusal);
         }
-        ReplayEntry prior = store.current().replayByMessageId.get(opened.envelope().getMessageId());
-        if (prior != null) {
-            return duplicate(sequence, opened, prior);
+        Optional<ReplayEntry> prior = store.current().replayEntry(opened.envelope().getMessageId());
+        if (prior.isPresent()) {
+            return duplicate(sequence, opened, prior.get());
         }
         return ZoneResponses.ok(sequence).setVerifiedCommand(ZoneResponses.verified(opened)).build();
     }

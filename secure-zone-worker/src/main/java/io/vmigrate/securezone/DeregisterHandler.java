@@ -47,7 +47,7 @@ final class DeregisterHandler implements OperationHandler {
         SignedEnvelope envelope = opened.envelope();
         DeregisterVm deregister = opened.body(DeregisterVm.class);
         String vmId = envelope.getVmId();
-        InstalledVmKey held = tx.next.installedKey(vmId).orElseThrow(() -> new ZoneRefusal(RefusalReason.BINDING_MISMATCH,
+        InstalledVmKey held = tx.installedKey(vmId).orElseThrow(() -> new ZoneRefusal(RefusalReason.BINDING_MISMATCH,
                 "this zone holds no key for VM " + vmId));
         if (held.epoch() >= deregister.getEpoch()) {
             throw new ZoneRefusal(RefusalReason.STALE_EPOCH, "deregister epoch " + deregister.getEpoch()
@@ -57,8 +57,7 @@ final class DeregisterHandler implements OperationHandler {
             throw new ZoneRefusal(RefusalReason.BINDING_MISMATCH, "deregister retires key " + deregister.getRetiredKeyFingerprint()
                     + ", this zone holds " + held.keyFingerprint() + " for VM " + vmId);
         }
-        tx.next.installedByVm.remove(vmId);
-        tx.destroyed.add(vmId);
+        tx.destroyKey(vmId);
         VmDeregistered reply = VmDeregistered.newBuilder()
                 .setMigrationId(envelope.getMigrationId()).setVmId(vmId).setHostId(hostId)
                 .setEpoch(deregister.getEpoch()).setDestroyedKeyFingerprint(held.keyFingerprint())

@@ -75,7 +75,7 @@ final class InstallVmKeyHandler implements OperationHandler {
         if (!vmId.equals(binding.getVmId())) {
             throw new ZoneRefusal(RefusalReason.BINDING_MISMATCH, "binding names VM " + binding.getVmId() + ", envelope " + vmId);
         }
-        Optional<InstalledVmKey> held = tx.next.installedKey(vmId);
+        Optional<InstalledVmKey> held = tx.installedKey(vmId);
         if (held.isPresent() && held.get().epoch() >= binding.getEpoch()) {
             throw new ZoneRefusal(RefusalReason.STALE_EPOCH, "binding epoch " + binding.getEpoch()
                     + " is not newer than held epoch " + held.get().epoch() + " of VM " + vmId);
@@ -102,9 +102,9 @@ final class InstallVmKeyHandler implements OperationHandler {
         }
         byte[] sealed = VtcmStore.seal(keys.vtcmSealing(), vmKey, vmId, binding.getEpoch());
         String fingerprint = binding.getKeyFingerprint();
-        tx.next.installedByVm.put(vmId, new InstalledVmKey(vmId, binding.getEpoch(), fingerprint, envelope.getMigrationId(), sealed));
-        tx.next.keyInstalledByMigration.put(envelope.getMigrationId(), new KeyInstalled(vmId, fingerprint, binding.getEpoch()));
-        tx.installs.put(vmId, vmKey);
+        tx.installKey(new InstalledVmKey(vmId, binding.getEpoch(), fingerprint, envelope.getMigrationId(), sealed), vmKey);
+        tx.putKeyInstalled(envelope.getMigrationId(), new KeyInstalled(vmId, fingerprint, binding.getEpoch()),
+                envelope.getExpiresAt().toEpochMilli());
         held.ifPresent(old -> LOG.info("host {}: VM key {} (epoch {}) of VM {} is replaced and destroyed", hostId,
                 old.keyFingerprint(), old.epoch(), vmId));
         KeyInstallReply reply = KeyInstallReply.newBuilder()

@@ -9,6 +9,7 @@ import io.vmigrate.schema.envelope.SignedEnvelope;
 import io.vmigrate.schema.securezone.OpenCommand;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
 import io.vmigrate.securezone.CommandGate.RefusalReply;
+import io.vmigrate.securezone.ZoneState.Fact;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import java.io.IOException;
 import java.util.Set;
@@ -45,15 +46,15 @@ final class OpenCommandHandler implements OperationHandler {
         }
         MigrationVm pair = new MigrationVm(envelope.getMigrationId(), envelope.getVmId());
         if (envelope.getMessageType() == MessageType.MIGRATE_OUT) {
-            InstalledVmKey held = tx.next.installedKey(envelope.getVmId()).orElseThrow(() -> new ZoneRefusal(
+            InstalledVmKey held = tx.installedKey(envelope.getVmId()).orElseThrow(() -> new ZoneRefusal(
                     RefusalReason.BINDING_MISMATCH, "this zone holds no key for VM " + envelope.getVmId()));
             if (held.epoch() != envelope.getBindingEpoch()) {
                 throw new ZoneRefusal(RefusalReason.STALE_EPOCH, "MIGRATE_OUT acts on epoch " + envelope.getBindingEpoch()
                         + ", this zone holds epoch " + held.epoch() + " of VM " + envelope.getVmId());
             }
-            tx.next.verifiedMigrateOut.add(pair);
+            tx.addFact(Fact.MIGRATE_OUT_VERIFIED, pair, envelope.getExpiresAt().toEpochMilli());
         } else {
-            tx.next.verifiedCreateTarget.add(pair);
+            tx.addFact(Fact.CREATE_TARGET_VERIFIED, pair, envelope.getExpiresAt().toEpochMilli());
         }
         return null;
     }

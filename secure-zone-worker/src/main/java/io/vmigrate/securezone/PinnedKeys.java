@@ -51,7 +51,7 @@ final class PinnedKeys {
             newest = center.keyId().toString();
         }
         long sequence = 0;
-        for (AcceptedRotation rotation : state.rotations) {
+        for (AcceptedRotation rotation : state.rotations()) {
             CenterKey retired = keys.get(rotation.oldKeyId());
             if (retired != null) {
                 keys.put(rotation.oldKeyId(), new CenterKey(retired.verifier(), retired.from(),

@@ -71,7 +71,7 @@ final class ProvisionHandler implements OperationHandler {
             authenticator.verify(crypto.verifier(agentKey), request);
         }
         Transition tx = store.begin();
-        tx.next.pin(new Pins(agentKey, List.copyOf(centerKeys.values())));
+        tx.pin(new Pins(agentKey, List.copyOf(centerKeys.values())));
         store.commit(tx);
         pinned.learn(store.current());
         LOG.info("host {}: provisioned; pinned agent key {} and center key(s) {}", hostId, agentKey.keyId(), centerKeys.keySet());

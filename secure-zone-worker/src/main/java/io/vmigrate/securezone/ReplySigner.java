@@ -14,6 +14,7 @@ import io.vmigrate.schema.serde.SingleObjectCodec;
 import io.vmigrate.securezone.ZoneState.ReplayEntry;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 
 /** Signs the zone's replies with its signing key, as single-object-encoded reply envelopes. */
@@ -46,14 +47,14 @@ final class ReplySigner {
      */
     byte[] signedOnce(MessageType type, String migrationId, String vmId, long epoch, SpecificRecord body) throws IOException {
         String fact = "reply/" + type + "/" + migrationId + "/" + vmId;
-        ReplayEntry stored = store.current().replayByMessageId.get(fact);
-        if (stored != null && stored.expiresAtMillis() > clock.millis()) {
-            return stored.signedReply();
+        Optional<ReplayEntry> stored = store.current().replayEntry(fact);
+        if (stored.isPresent() && stored.get().expiresAtMillis() > clock.millis()) {
+            return stored.get().signedReply();
         }
         SignedEnvelope envelope = sealer.seal(Addressing.of(migrationId, vmId, hostId, epoch), body);
         byte[] reply = ENVELOPES.encode(envelope);
         Transition tx = store.begin();
-        tx.next.replayByMessageId.put(fact, new ReplayEntry(fact, envelope.getExpiresAt().toEpochMilli(), reply));
+        tx.remember(new ReplayEntry(fact, envelope.getExpiresAt().toEpochMilli(), reply));
         store.commit(tx);
         return reply;
     }

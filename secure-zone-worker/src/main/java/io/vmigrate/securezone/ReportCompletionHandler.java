@@ -5,6 +5,7 @@ import io.vmigrate.schema.common.RefusalReason;
 import io.vmigrate.schema.reply.MigrationCompleted;
 import io.vmigrate.schema.securezone.ReportCompletion;
 import io.vmigrate.schema.securezone.SecureZoneResponse;
+import io.vmigrate.securezone.ZoneState.Fact;
 import io.vmigrate.securezone.ZoneState.KeyInstalled;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import java.io.IOException;
@@ -40,7 +41,7 @@ final class ReportCompletionHandler implements OperationHandler {
         String migrationId = report.getMigrationId();
         String vmId = report.getVmId();
         ZoneState state = store.current();
-        KeyInstalled installed = state.keyInstalledByMigration.get(migrationId);
+        KeyInstalled installed = state.keyInstalled(migrationId).orElse(null);
         if (installed == null || !installed.vmId().equals(vmId)) {
             throw new ZoneRefusal(RefusalReason.BINDING_MISMATCH, "no VM key installed for VM " + vmId + " in migration " + migrationId);
         }
@@ -49,7 +50,7 @@ final class ReportCompletionHandler implements OperationHandler {
             throw new ZoneRefusal(RefusalReason.BINDING_MISMATCH, "the VM key installed in migration " + migrationId
                     + " is no longer held");
         }
-        if (!state.attestationChecked.contains(new MigrationVm(migrationId, vmId))) {
+        if (!state.has(Fact.ATTESTATION_CHECKED, new MigrationVm(migrationId, vmId))) {
             throw new ZoneRefusal(RefusalReason.ATTESTATION_MISMATCH, "no checked attestation of VM " + vmId
                     + " in migration " + migrationId);
         }

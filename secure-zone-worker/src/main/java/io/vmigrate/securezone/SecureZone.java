@@ -63,8 +63,9 @@ final class SecureZone implements AutoCloseable {
         handlers.put(SecureZoneOperationType.DEREGISTER, new DeregisterHandler(hostId, clock, gate, replies));
         handlers.put(SecureZoneOperationType.ABORT, new AbortHandler(hostId, gate, replies));
         handlers.put(SecureZoneOperationType.SIGN_REPLY, new SignReplyHandler(hostId, store, replies));
-        LOG.info("secure zone of host {}: signing key {}, encapsulation key {}, {} VM key(s), provisioned {}",
-                hostId, identity.signingKeyId(), identity.encapsulationKeyId(), store.current().installedByVm.size(),
+        LOG.info("secure zone of host {}: signing key {}, encapsulation key {}, {} VM key(s), {} replay entries, "
+                + "{} migration facts, provisioned {}", hostId, identity.signingKeyId(), identity.encapsulationKeyId(),
+                store.current().installedKeys().size(), store.current().replayEntries(), store.current().migrationFacts(),
                 pinned.provisioned());
     }
 
@@ -81,7 +82,7 @@ final class SecureZone implements AutoCloseable {
         }
         try {
             ZoneStore store = ZoneStore.open(hostId, crypto.suite(), stateDir, keys.vtcmSealing(), keys.stateSealing(),
-                    keys.stateSealingIsNew());
+                    keys.stateSealingIsNew(), clock, skew);
             LOG.info("secure zone of host {} opened {}", hostId, stateDir);
             return new SecureZone(hostId, crypto, clock, replyTtl, skew, keys, store);
         } catch (IOException | RuntimeException e) {

@@ -10,6 +10,7 @@ import io.vmigrate.schema.securezone.SecureZoneResponse;
 import io.vmigrate.schema.securezone.SignReply;
 import io.vmigrate.schema.serde.ByteBuffers;
 import io.vmigrate.schema.serde.SingleObjectCodec;
+import io.vmigrate.securezone.ZoneState.Fact;
 import io.vmigrate.securezone.ZoneState.MigrationVm;
 import java.io.IOException;
 import org.apache.avro.specific.SpecificRecord;
@@ -67,7 +68,8 @@ final class SignReplyHandler implements OperationHandler {
 
     private byte[] targetCreated(TargetVmCreated created, long bindingEpoch) throws ZoneRefusal, IOException {
         requireThisHost(created.getHostId());
-        if (!store.current().verifiedCreateTarget.contains(new MigrationVm(created.getMigrationId(), created.getVmId()))) {
+        if (!store.current().has(Fact.CREATE_TARGET_VERIFIED,
+                new MigrationVm(created.getMigrationId(), created.getVmId()))) {
             throw new ZoneRefusal(RefusalReason.BINDING_MISMATCH, "no verified CREATE_TARGET_VM of VM "
                     + created.getVmId() + " in migration " + created.getMigrationId());
         }

@@ -11,7 +11,6 @@ import io.vmigrate.trust.SecretBytes;
 import io.vmigrate.trust.SecretKeyAccess;
 import io.vmigrate.trust.Suite;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import io.vmigrate.trust.SealedKeyStoreException;
@@ -25,7 +24,8 @@ import java.util.List;
  * {@code vmId ‖ epoch} as associated data, so a sealed key moved to another VM or epoch fails to open.
  *
  * <p>{@link #listInstalled} is for offline inspection: it opens the state read-only and unseals no VM
- * key, and is safe while the zone runs, because every write atomically replaces a whole file.
+ * key, and is safe while the zone runs: a compaction atomically replaces the journal, and an append in
+ * progress reads as a torn tail, ignored.
  */
 public final class VtcmStore {
 
@@ -36,10 +36,10 @@ public final class VtcmStore {
      * needs the zone's sealing password (it opens the key store for the state-sealing key only).
      */
     public static List<InstalledVmKey> listInstalled(Path stateDir, char[] sealingPassword) throws IOException {
-        if (!Files.exists(stateDir.resolve(ZoneStateFile.FILE_NAME))) {
+        if (!ZoneJournal.exists(stateDir)) {
             return List.of();
         }
-        Suite suite = ZoneStateFile.suiteOf(stateDir);
+        Suite suite = ZoneJournal.suiteOf(stateDir);
         Optional<Aead> sealing;
         try {
             sealing = ZoneKeys.stateSealingOf(stateDir, sealingPassword, CryptoSuites.get(suite));
@@ -49,7 +49,7 @@ public final class VtcmStore {
         if (sealing.isEmpty()) {
             throw new IOException("secure zone in " + stateDir + " has a state file but no state-sealing key");
         }
-        return List.copyOf(ZoneStateFile.readAny(stateDir, sealing.get()).installedByVm.values());
+        return List.copyOf(ZoneJournal.readAny(stateDir, sealing.get()).installedKeys());
     }
 
     static byte[] seal(Aead sealing, PrivateKeyHandle vmKey, String vmId, long epoch) {

@@ -2,22 +2,57 @@ package io.vmigrate.securezone;
 
 import io.vmigrate.trust.PublicKeyHandle;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Everything a secure zone must remember besides its own keys: pinned keys, the vTCM store, the
- * replay cache and the per-migration facts. Changed only on a copy that is persisted before it
- * replaces the current state, so one request is one atomic, durable transition.
+ * replay cache and the per-migration facts. Changed only by {@link ZoneOp}s applied once they are
+ * durable ({@link ZoneStore#commit}), so one request is one atomic, durable transition; handlers read
+ * it through a {@link Transition}. The replay cache and the facts each carry an expiry and are
+ * forgotten through an index by expiry ({@link #forgetExpiredBefore}), so the state is bounded by
+ * what happened within the retention, not by the host's history.
  */
 final class ZoneState {
 
     /** A (migration, VM) pair a fact is about. */
-    record MigrationVm(String migrationId, String vmId) {}
+    record MigrationVm(String migrationId, String vmId) implements Comparable<MigrationVm> {
+        @Override
+        public int compareTo(MigrationVm other) {
+            int byMigration = migrationId.compareTo(other.migrationId);
+            return byMigration != 0 ? byMigration : vmId.compareTo(other.vmId);
+        }
+    }
+
+    /** What the zone verified about a (migration, VM) pair, remembered until its command's expiry plus the retention. */
+    enum Fact {
+        /** A MIGRATE_OUT of the held epoch was verified (ATTEST_VM may sign). */
+        MIGRATE_OUT_VERIFIED(1),
+        /** A CREATE_TARGET_VM was verified (TARGET_VM_CREATED may be signed). */
+        CREATE_TARGET_VERIFIED(2),
+        /** The received VM's digests matched the source's attestation (REPORT_COMPLETION may sign). */
+        ATTESTATION_CHECKED(3);
+
+        final byte code;
+
+        Fact(int code) {
+            this.code = (byte) code;
+        }
+
+        static Fact of(byte code) {
+            for (Fact fact : values()) {
+                if (fact.code == code) {
+                    return fact;
+                }
+            }
+            throw new IllegalArgumentException("unknown fact " + code);
+        }
+    }
 
     /** A command acted on: its expiry (after which the opener refuses it anyway) and the reply produced. */
     record ReplayEntry(String messageId, long expiresAtMillis, byte[] signedReply) {}
@@ -33,42 +68,138 @@ final class ZoneState {
             long oldKeyValidUntilMillis) {}
 
     private Pins pins;
-    final Map<String, InstalledVmKey> installedByVm = new LinkedHashMap<>();
-    final Map<String, ReplayEntry> replayByMessageId = new LinkedHashMap<>();
-    final Set<MigrationVm> verifiedMigrateOut = new LinkedHashSet<>();
-    final Set<MigrationVm> verifiedCreateTarget = new LinkedHashSet<>();
-    final Set<MigrationVm> attestationChecked = new LinkedHashSet<>();
-    final Map<String, KeyInstalled> keyInstalledByMigration = new LinkedHashMap<>();
+    /** By VM id, sorted so that equal states encode alike. */
+    private final Map<String, InstalledVmKey> installedByVm = new TreeMap<>();
+    private final ExpiringMap<String, ReplayEntry> replayByMessageId = new ExpiringMap<>();
+    private final Map<Fact, ExpiringMap<MigrationVm, Boolean>> facts = new EnumMap<>(Fact.class);
+    private final ExpiringMap<String, KeyInstalled> keyInstalledByMigration = new ExpiringMap<>();
     /** Accepted center key rotations, in sequence order (1, 2, ...). */
-    final List<AcceptedRotation> rotations = new ArrayList<>();
+    private final List<AcceptedRotation> rotations = new ArrayList<>();
 
-    ZoneState copy() {
-        ZoneState copy = new ZoneState();
-        copy.pins = pins;
-        copy.installedByVm.putAll(installedByVm);
-        copy.replayByMessageId.putAll(replayByMessageId);
-        copy.verifiedMigrateOut.addAll(verifiedMigrateOut);
-        copy.verifiedCreateTarget.addAll(verifiedCreateTarget);
-        copy.attestationChecked.addAll(attestationChecked);
-        copy.keyInstalledByMigration.putAll(keyInstalledByMigration);
-        copy.rotations.addAll(rotations);
-        return copy;
+    ZoneState() {
+        for (Fact fact : Fact.values()) {
+            facts.put(fact, new ExpiringMap<>());
+        }
     }
 
     Optional<Pins> pins() {
         return Optional.ofNullable(pins);
     }
 
-    void pin(Pins pins) {
-        this.pins = pins;
-    }
-
     Optional<InstalledVmKey> installedKey(String vmId) {
         return Optional.ofNullable(installedByVm.get(vmId));
     }
 
-    /** Forgets commands whose envelope has expired (plus skew): the opener refuses them before the cache is asked. */
-    void pruneReplayCache(long refusedBeforeMillis) {
-        replayByMessageId.values().removeIf(entry -> entry.expiresAtMillis() < refusedBeforeMillis);
+    /** The vTCM store, by VM id. */
+    Collection<InstalledVmKey> installedKeys() {
+        return Collections.unmodifiableCollection(installedByVm.values());
+    }
+
+    Optional<ReplayEntry> replayEntry(String messageId) {
+        return Optional.ofNullable(replayByMessageId.get(messageId));
+    }
+
+    boolean has(Fact fact, MigrationVm pair) {
+        return facts.get(fact).containsKey(pair);
+    }
+
+    Optional<KeyInstalled> keyInstalled(String migrationId) {
+        return Optional.ofNullable(keyInstalledByMigration.get(migrationId));
+    }
+
+    List<AcceptedRotation> rotations() {
+        return Collections.unmodifiableList(rotations);
+    }
+
+    int replayEntries() {
+        return replayByMessageId.size();
+    }
+
+    /** How many facts and key installations are remembered. */
+    int migrationFacts() {
+        int count = keyInstalledByMigration.size();
+        for (ExpiringMap<MigrationVm, Boolean> kind : facts.values()) {
+            count += kind.size();
+        }
+        return count;
+    }
+
+    // The changes, applied only by ZoneOps (and by decoding).
+
+    void pin(Pins pins) {
+        this.pins = pins;
+    }
+
+    /** Returns the key it replaced, if any. */
+    InstalledVmKey putInstalled(InstalledVmKey key) {
+        return installedByVm.put(key.vmId(), key);
+    }
+
+    InstalledVmKey removeInstalled(String vmId) {
+        return installedByVm.remove(vmId);
+    }
+
+    void putReplay(ReplayEntry entry) {
+        replayByMessageId.put(entry.messageId(), entry.expiresAtMillis(), entry);
+    }
+
+    void addFact(Fact fact, MigrationVm pair, long expiresAtMillis) {
+        facts.get(fact).put(pair, expiresAtMillis, Boolean.TRUE);
+    }
+
+    void removeFact(Fact fact, MigrationVm pair) {
+        facts.get(fact).remove(pair);
+    }
+
+    void putKeyInstalled(String migrationId, KeyInstalled installed, long expiresAtMillis) {
+        keyInstalledByMigration.put(migrationId, expiresAtMillis, installed);
+    }
+
+    void removeKeyInstalled(String migrationId) {
+        keyInstalledByMigration.remove(migrationId);
+    }
+
+    void addRotation(AcceptedRotation rotation) {
+        rotations.add(rotation);
+    }
+
+    /** Whether anything would be forgotten by {@link #forgetExpiredBefore} (O(1)). */
+    boolean hasExpiredBefore(long beforeMillis) {
+        if (replayByMessageId.hasExpiredBefore(beforeMillis) || keyInstalledByMigration.hasExpiredBefore(beforeMillis)) {
+            return true;
+        }
+        for (ExpiringMap<MigrationVm, Boolean> kind : facts.values()) {
+            if (kind.hasExpiredBefore(beforeMillis)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Forgets the replay entries and facts that expire before {@code beforeMillis}, by polling their
+     * indexes (O(forgotten × log n)); returns how many. Deterministic, so replaying it gives the same state.
+     */
+    int forgetExpiredBefore(long beforeMillis) {
+        int forgotten = replayByMessageId.forgetExpiredBefore(beforeMillis)
+                + keyInstalledByMigration.forgetExpiredBefore(beforeMillis);
+        for (ExpiringMap<MigrationVm, Boolean> kind : facts.values()) {
+            forgotten += kind.forgetExpiredBefore(beforeMillis);
+        }
+        return forgotten;
+    }
+
+    // For the encoding (ZoneStateCodec).
+
+    ExpiringMap<String, ReplayEntry> replayCache() {
+        return replayByMessageId;
+    }
+
+    ExpiringMap<MigrationVm, Boolean> facts(Fact fact) {
+        return facts.get(fact);
+    }
+
+    ExpiringMap<String, KeyInstalled> keyInstallations() {
+        return keyInstalledByMigration;
     }
 }

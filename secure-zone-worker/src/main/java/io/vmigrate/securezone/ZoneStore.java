@@ -1,12 +1,16 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.common.io.AtomicFiles;
 import io.vmigrate.trust.Aead;
 import io.vmigrate.trust.DecryptionRefusedException;
 import io.vmigrate.trust.MalformedBlobException;
 import io.vmigrate.trust.PrivateKeyHandle;
 import io.vmigrate.trust.Suite;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -14,58 +18,101 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The zone's sealed store: its durable {@link ZoneState} (the vTCM store of sealed VM keys among it)
- * and those VM keys unsealed in memory. Changed only by {@link #commit}, which makes a transition
- * durable before it becomes current. Not thread-safe: {@link SecureZone} serves one request at a time.
+ * The zone's sealed store: its durable {@link ZoneState} (the vTCM store of sealed VM keys among it),
+ * kept in a {@link ZoneJournal}, and those VM keys unsealed in memory. Changed only by {@link #commit},
+ * which makes a transition's operations durable before they are applied. Not thread-safe:
+ * {@link SecureZone} serves one request at a time.
+ *
+ * <p>Every commit also forgets the replay entries and per-migration facts whose command expired more
+ * than the retention ago (the allowed clock skew plus {@link #RETENTION_MARGIN}), as an operation of its
+ * frame, so the replayed state equals the live one. That is safe: the envelope opener refuses a command
+ * once its expiry plus the skew is past, before the replay cache is asked, so a forgotten command that
+ * comes again is refused, never carried out twice; and a fact serves only the later steps of its own
+ * migration, which the center finishes or aborts within its deadline ({@code vmigrate.migration.max.deadline.ms},
+ * one hour by default), far inside the retention. So the state is bounded by one retention of traffic,
+ * not by the host's history.
  */
 final class ZoneStore implements AutoCloseable {
+
+    /**
+     * Replay-cache entries and facts outlive their command's expiry (plus skew) by this much, so a wall
+     * clock stepped back (e.g. across a restart) cannot make a forgotten command look fresh again.
+     */
+    static final Duration RETENTION_MARGIN = Duration.ofDays(1);
+    /** Below this size the journal is never compacted for size: rewriting a small file gains nothing. */
+    static final long DEFAULT_COMPACTION_FLOOR_BYTES = 1 << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(ZoneStore.class);
 
     private final String hostId;
-    private final ZoneStateFile file;
+    private final Clock clock;
+    private final long retentionMillis;
+    private final ZoneJournal journal;
     /** Unsealed VM keys, by VM id; destroyed (zeroized) when removed from the vTCM store. */
     private final Map<String, PrivateKeyHandle> vmKeys = new HashMap<>();
-    private ZoneState state;
+    private final ZoneState state;
 
-    private ZoneStore(String hostId, ZoneStateFile file, ZoneState state) {
+    private ZoneStore(String hostId, Clock clock, Duration retention, ZoneJournal journal, ZoneState state) {
         this.hostId = hostId;
-        this.file = file;
+        this.clock = clock;
+        this.retentionMillis = retention.toMillis();
+        this.journal = journal;
         this.state = state;
     }
 
+    static ZoneStore open(String hostId, Suite suite, Path stateDir, Aead vtcmSealing, Aead stateSealing,
+            boolean firstStart, Clock clock, Duration skew) throws IOException {
+        return open(hostId, suite, stateDir, vtcmSealing, stateSealing, firstStart, clock, skew,
+                DEFAULT_COMPACTION_FLOOR_BYTES);
+    }
+
     /**
-     * Reads the state of {@code stateDir} (writing an empty one on first start) and unseals its VM keys.
-     * {@code firstStart} is true only when the zone's state-sealing key was just created: then a missing
-     * (or version-1) state is expected; otherwise a missing state means someone deleted it, and the zone
-     * refuses to start empty (it would forget destroyed keys, its pins and its replay cache).
+     * Reads the journal of {@code stateDir} (creating one on first start, or from the old snapshot file) and
+     * unseals its VM keys. {@code firstStart} is true only when the zone's state-sealing key was just created:
+     * then a missing (or version-1) state is expected; otherwise a missing state means someone deleted it,
+     * and the zone refuses to start empty (it would forget destroyed keys, its pins and its replay cache).
      */
     static ZoneStore open(String hostId, Suite suite, Path stateDir, Aead vtcmSealing, Aead stateSealing,
-            boolean firstStart) throws IOException {
-        ZoneStateFile file = new ZoneStateFile(stateDir, suite, hostId, stateSealing);
-        Optional<ZoneState> stored = file.read(firstStart);
-        if (stored.isEmpty() && !firstStart) {
-            throw new ZoneStateMissingException("secure zone state " + file.file() + " is missing next to the zone's "
-                    + "existing sealed keys; refusing to start empty. Restore it from the zone's own backup, or retire "
-                    + "and re-enroll the host with a fresh state directory.");
+            boolean firstStart, Clock clock, Duration skew, long compactionFloorBytes) throws IOException {
+        Duration retention = skew.plus(RETENTION_MARGIN);
+        Optional<ZoneJournal.Opened> opened = ZoneJournal.open(stateDir, suite, hostId, stateSealing, compactionFloorBytes);
+        ZoneJournal journal;
+        ZoneState state;
+        if (opened.isPresent()) {
+            journal = opened.get().journal();
+            state = opened.get().state();
+        } else {
+            Optional<ZoneState> old = ZoneStateFile.read(stateDir, suite, hostId, stateSealing, firstStart, clock.millis());
+            if (old.isEmpty() && !firstStart) {
+                throw new ZoneStateMissingException("secure zone state " + ZoneJournal.file(stateDir) + " is missing next "
+                        + "to the zone's existing sealed keys; refusing to start empty. Restore it from the zone's own "
+                        + "backup, or retire and re-enroll the host with a fresh state directory.");
+            }
+            state = old.orElseGet(ZoneState::new);
+            // Durable before anything is served, and before the old file goes.
+            journal = ZoneJournal.create(stateDir, suite, hostId, stateSealing, compactionFloorBytes, state);
         }
-        ZoneState state = stored.orElseGet(ZoneState::new);
-        if (firstStart) {
-            // A new zone's empty state, or a version-1 state sealed for the first time, is written before anything is served.
-            file.write(state);
-        }
-        ZoneStore store = new ZoneStore(hostId, file, state);
+        ZoneStore store = new ZoneStore(hostId, clock, retention, journal, state);
         try {
+            // Left over when an upgrade was interrupted after its journal was written: the journal holds all of it.
+            Path oldFile = ZoneStateFile.file(stateDir);
+            if (Files.deleteIfExists(oldFile)) {
+                AtomicFiles.syncDirectory(stateDir);
+                LOG.info("host {}: the zone state moved from {} to the journal {}", hostId, oldFile, journal.path());
+            }
             store.unsealVmKeys(vtcmSealing, suite);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
         }
+        if (journal.worthCompacting()) {
+            store.compactOrCarryOn();
+        }
         return store;
     }
 
     private void unsealVmKeys(Aead vtcmSealing, Suite suite) throws IOException {
-        for (InstalledVmKey installed : state.installedByVm.values()) {
+        for (InstalledVmKey installed : state.installedKeys()) {
             try {
                 vmKeys.put(installed.vmId(), VtcmStore.unseal(vtcmSealing, suite, installed));
             } catch (MalformedBlobException | DecryptionRefusedException e) {
@@ -74,37 +121,65 @@ final class ZoneStore implements AutoCloseable {
         }
     }
 
+    /** The current state, to read; it changes only through {@link #commit}. */
     ZoneState current() {
         return state;
     }
 
-    /** A transition from the current state; nothing changes until it is committed. */
-    Transition begin() {
-        return new Transition(state.copy());
+    /** How many frames the journal holds (1 right after a compaction), for tests and logs. */
+    long journalFrames() {
+        return journal.frames();
     }
 
-    /** Makes the transition durable, then current; on failure nothing changes (and nothing is acknowledged). */
+    /** A transition from the current state; nothing changes until it is committed. */
+    Transition begin() {
+        return new Transition(state);
+    }
+
+    /**
+     * Makes the transition durable (one journal frame), then applies it; on failure nothing changes (and
+     * nothing is acknowledged). Forgets what expired more than the retention ago in the same frame.
+     */
     void commit(Transition tx) throws IOException {
+        long forgetBefore = clock.millis() - retentionMillis;
+        if (state.hasExpiredBefore(forgetBefore)) {
+            tx.add(new ZoneOp.ForgetExpired(forgetBefore));
+        }
         try {
-            file.write(tx.next);
+            if (!tx.isEmpty()) {
+                journal.append(tx.ops());
+            }
         } catch (IOException | RuntimeException e) {
-            tx.installs.values().forEach(PrivateKeyHandle::destroy);
+            tx.installs().values().forEach(PrivateKeyHandle::destroy);
             throw e;
         }
-        state = tx.next;
-        for (String vmId : tx.destroyed) {
+        tx.ops().forEach(op -> op.applyTo(state));
+        for (String vmId : tx.destroyed()) {
             PrivateKeyHandle removed = vmKeys.remove(vmId);
             if (removed != null) {
                 removed.destroy();
                 LOG.info("host {}: destroyed VM key {} of VM {}", hostId, removed.keyId(), vmId);
             }
         }
-        tx.installs.forEach((vmId, key) -> {
+        tx.installs().forEach((vmId, key) -> {
             PrivateKeyHandle replaced = vmKeys.put(vmId, key);
             if (replaced != null) {
                 replaced.destroy();
             }
         });
+        // A retired VM key's sealed bytes leave the disk with a compaction: at once, rather than with the size trigger.
+        if (tx.retiresSealedKey() || journal.worthCompacting()) {
+            compactOrCarryOn();
+        }
+    }
+
+    /** Compaction is housekeeping after a durable commit: if it fails, the old journal is whole and appends go on. */
+    private void compactOrCarryOn() {
+        try {
+            journal.compact(state);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("host {}: compacting the zone journal failed, appending to the old one: {}", hostId, e.toString());
+        }
     }
 
     /** Destroys the unsealed VM keys; the sealed ones stay on disk. */
@@ -112,5 +187,6 @@ final class ZoneStore implements AutoCloseable {
     public void close() {
         vmKeys.values().forEach(PrivateKeyHandle::destroy);
         vmKeys.clear();
+        journal.close();
     }
 }

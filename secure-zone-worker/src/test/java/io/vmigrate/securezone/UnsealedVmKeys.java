@@ -28,7 +28,7 @@ final class UnsealedVmKeys {
         if (!Files.exists(keyStore)) {
             throw new AssertionError("no sealed key store in " + stateDir);
         }
-        Suite suite = ZoneStateFile.suiteOf(stateDir);
+        Suite suite = ZoneJournal.suiteOf(stateDir);
         Aead sealing;
         try (SealedKeyStore store = SealedKeyStore.openOrCreate(keyStore, password)) {
             SecretBytes key = store.getSecret(ZoneKeys.VTCM_SEALING_ALIAS).orElseThrow();

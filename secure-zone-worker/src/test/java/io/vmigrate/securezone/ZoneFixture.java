@@ -37,11 +37,13 @@ final class ZoneFixture implements AutoCloseable {
     static final SingleObjectCodec<SignedEnvelope> ENVELOPES = SingleObjectCodec.of(SignedEnvelope.class);
 
     final TestCenter center;
+    private final Clock clock;
     private SecureZoneServer server;
     private SecureZoneClient client;
 
-    private ZoneFixture(Path dir, Suite suite) {
+    private ZoneFixture(Path dir, Suite suite, Clock clock) {
         this.dir = dir;
+        this.clock = clock;
         this.suite = suite;
         this.crypto = CryptoSuites.get(suite);
         this.agentKey = crypto.generateSigningKey();
@@ -49,14 +51,23 @@ final class ZoneFixture implements AutoCloseable {
     }
 
     static ZoneFixture started(Path dir, Suite suite) throws IOException {
-        ZoneFixture fixture = new ZoneFixture(dir, suite);
-        fixture.server = new SecureZoneServer(fixture.config()).start();
+        return started(dir, suite, Clock.systemUTC());
+    }
+
+    /** Started with the zone reading {@code clock} (for tests of expiry and retention). */
+    static ZoneFixture started(Path dir, Suite suite, Clock clock) throws IOException {
+        ZoneFixture fixture = new ZoneFixture(dir, suite, clock);
+        fixture.server = new SecureZoneServer(fixture.config(), clock).start();
         return fixture;
     }
 
     /** Started, with the agent key and the test center key pinned. */
     static ZoneFixture provisioned(Path dir, Suite suite) throws IOException {
-        ZoneFixture fixture = started(dir, suite);
+        return provisioned(dir, suite, Clock.systemUTC());
+    }
+
+    static ZoneFixture provisioned(Path dir, Suite suite, Clock clock) throws IOException {
+        ZoneFixture fixture = started(dir, suite, clock);
         SecureZoneResponse response = fixture.client().provision(fixture.agentRecord(), List.of(fixture.center.publicKeyRecord()));
         if (response.getOutcome() != SecureZoneOutcome.OK) {
             throw new IllegalStateException("provisioning failed: " + response);
@@ -108,7 +119,7 @@ final class ZoneFixture implements AutoCloseable {
     /** Closes the server and starts a new one on the same state dir and socket. */
     void restart() throws IOException {
         server.close();
-        server = new SecureZoneServer(config()).start();
+        server = new SecureZoneServer(config(), clock).start();
     }
 
     void stop() {

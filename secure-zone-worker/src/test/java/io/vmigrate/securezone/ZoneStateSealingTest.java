@@ -26,7 +26,7 @@ class ZoneStateSealingTest {
     Path dir;
 
     private static Path stateFile(ZoneFixture zone) {
-        return zone.stateDir().resolve(ZoneStateFile.FILE_NAME);
+        return zone.stateDir().resolve(ZoneJournal.FILE_NAME);
     }
 
     /** A provisioned zone holding one VM key, stopped. */
@@ -71,7 +71,7 @@ class ZoneStateSealingTest {
             altered[at] ^= 0x01;
             Files.write(stateFile(zone), altered);
             assertThatThrownBy(() -> ZoneFixture.started(dir, suite)).isInstanceOf(IOException.class)
-                    .hasMessageContaining("does not open under this zone's state-sealing key");
+                    .hasMessageContaining("zone journal");
         }
         Files.write(stateFile(zone), contents);
         ZoneFixture.started(dir, suite).close();
@@ -85,7 +85,7 @@ class ZoneStateSealingTest {
         ZoneFixture theirs = zoneWithAKey(other, suite);
         theirs.close();
         ZoneFixture.started(mine, suite).close();
-        Files.copy(stateFile(theirs), mine.resolve("state").resolve(ZoneStateFile.FILE_NAME),
+        Files.copy(stateFile(theirs), mine.resolve("state").resolve(ZoneJournal.FILE_NAME),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertThatThrownBy(() -> ZoneFixture.started(mine, suite)).isInstanceOf(IOException.class)
                 .hasMessageContaining("does not open");
