@@ -1,5 +1,6 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.common.testing.ManualClock;
 import io.vmigrate.securezone.ZoneState.Pins;
 import io.vmigrate.trust.Aead;
 import io.vmigrate.trust.CryptoSuite;
@@ -30,7 +31,7 @@ final class JournalStores {
     final CryptoSuite crypto;
     final Aead vtcmSealing;
     final Aead stateSealing;
-    final MovableClock clock = new MovableClock(START);
+    final ManualClock clock = new ManualClock(START);
     final long compactionFloorBytes;
     private boolean created;
 

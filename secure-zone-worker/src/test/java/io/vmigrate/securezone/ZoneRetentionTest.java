@@ -1,5 +1,6 @@
 package io.vmigrate.securezone;
 
+import io.vmigrate.common.testing.ManualClock;
 import static io.vmigrate.securezone.JournalStores.encoded;
 import static io.vmigrate.securezone.SecureZoneSessionTest.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -76,7 +77,7 @@ class ZoneRetentionTest {
 
     @Test
     void aZoneForgetsAVerifiedCommandOnceItsRetentionPassedAndRefusesItAsExpired() throws Exception {
-        var clock = new MovableClock(Instant.now());
+        var clock = new ManualClock(Instant.now());
         byte[] createTarget;
         byte[] created;
         try (var zone = ZoneFixture.provisioned(dir, Suite.INTL, clock)) {
@@ -104,7 +105,7 @@ class ZoneRetentionTest {
         }
     }
 
-    private static byte[] createTargetValidNow(ZoneFixture zone, MovableClock clock, String migrationId) {
+    private static byte[] createTargetValidNow(ZoneFixture zone, ManualClock clock, String migrationId) {
         Instant now = clock.instant();
         CreateTargetVm body = CreateTargetVm.newBuilder().setMigrationId(migrationId).setVmId("vm2")
                 .setSourceHostId("elsewhere").setDeadline(now.plusSeconds(600)).build();
