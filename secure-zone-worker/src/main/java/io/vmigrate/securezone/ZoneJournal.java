@@ -276,26 +276,14 @@ final class ZoneJournal implements AutoCloseable {
         }
         byte[] frame = frame(nextHeader, 0, plaintext.toByteArray());
         Files.deleteIfExists(compactionFile);
-        FileChannel next = FileChannel.open(compactionFile,
-                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
-                ownerOnly());
-        try {
-            ByteBuffer contents = ByteBuffer.allocate(nextHeader.length + frame.length).put(nextHeader).put(frame).flip();
-            while (contents.hasRemaining()) {
-                next.write(contents);
-            }
-            next.force(true);
-            Files.move(compactionFile, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            next.close();
-            try {
-                Files.deleteIfExists(compactionFile);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
-        AtomicFiles.syncDirectory(file.getParent());
+        FileChannel next = AtomicFiles.replaceKeepingOpen(file, compactionFile,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE), replacement -> {
+                    ByteBuffer contents = ByteBuffer.allocate(nextHeader.length + frame.length).put(nextHeader).put(frame)
+                            .flip();
+                    while (contents.hasRemaining()) {
+                        replacement.write(contents);
+                    }
+                }, ownerOnly());
         FileChannel old = channel;
         channel = next;
         header = nextHeader;

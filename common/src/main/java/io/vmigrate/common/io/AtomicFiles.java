@@ -96,8 +96,9 @@ public final class AtomicFiles {
         });
     }
 
+    /** Writes the whole contents of a replacement file through its channel. */
     @FunctionalInterface
-    private interface ChannelContent {
+    public interface ChannelContent {
         void writeTo(FileChannel channel) throws IOException;
     }
 
@@ -134,6 +135,33 @@ public final class AtomicFiles {
         while (data.hasRemaining()) {
             channel.write(data);
         }
+    }
+
+    /**
+     * Replaces an append-only file and keeps appending to the replacement: {@code content} is written to
+     * {@code temp} (opened with {@code options} and {@code attributes}), fsynced, renamed over {@code file}, and
+     * the directory fsynced before the open channel is returned, positioned at its end; so nothing appended to it
+     * can sit in a file a crash could un-rename. If anything fails before the rename, {@code file} is untouched
+     * and {@code temp} is deleted (the caller goes on with its old channel); after the rename nothing fails.
+     */
+    public static FileChannel replaceKeepingOpen(Path file, Path temp, Set<? extends OpenOption> options,
+            ChannelContent content, FileAttribute<?>... attributes) throws IOException {
+        FileChannel next = FileChannel.open(temp, options, attributes);
+        try {
+            content.writeTo(next);
+            next.force(true);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            next.close();
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        syncDirectory(file.toAbsolutePath().getParent());
+        return next;
     }
 
     /** Atomically renames a file or directory and makes the rename durable in both directories. */

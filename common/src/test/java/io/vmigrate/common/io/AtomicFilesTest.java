@@ -7,7 +7,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.ByteBuffer;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,5 +75,25 @@ class AtomicFilesTest {
         AtomicFiles.deleteTree(dir.resolve("trash"));
         AtomicFiles.deleteTree(dir.resolve("trash"));
         assertThat(dir.resolve("trash")).doesNotExist();
+    }
+    @Test
+    void aReplacedLogIsAppendedToThroughTheReturnedChannelAndAFailedReplacementChangesNothing() throws IOException {
+        Path log = dir.resolve("journal.log");
+        Path temp = dir.resolve("journal.log.compacting");
+        Files.writeString(log, "old old old");
+        var options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try (var channel = AtomicFiles.replaceKeepingOpen(log, temp, options,
+                replacement -> replacement.write(ByteBuffer.wrap("new".getBytes(StandardCharsets.UTF_8))))) {
+            channel.write(ByteBuffer.wrap("+more".getBytes(StandardCharsets.UTF_8)));
+        }
+        assertThat(Files.readString(log)).isEqualTo("new+more");
+        assertThat(temp).doesNotExist();
+
+        assertThatThrownBy(() -> AtomicFiles.replaceKeepingOpen(log, temp, options, replacement -> {
+            replacement.write(ByteBuffer.wrap("half".getBytes(StandardCharsets.UTF_8)));
+            throw new IOException("disk full");
+        })).hasMessage("disk full");
+        assertThat(Files.readString(log)).isEqualTo("new+more");
+        assertThat(temp).doesNotExist();
     }
 }

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -319,28 +320,15 @@ public final class ProcessedCommandStore implements AutoCloseable {
      */
     private void compact() throws IOException {
         long before = channel.position();
-        FileChannel next = FileChannel.open(compactionFile, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
-            // Not closed: closing the stream would close the channel that goes on as the log.
-            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(next), 1 << 16);
-            for (Expiry expiry : byExpiry) {
-                out.write(frame(encode(entries.get(expiry.messageId()).command())));
-            }
-            out.flush();
-            next.force(true);
-            Files.move(compactionFile, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            next.close();
-            try {
-                Files.deleteIfExists(compactionFile);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
-        // Before any append goes to the new log, so an acknowledged entry can never sit in a file a crash un-renames.
-        AtomicFiles.syncDirectory(file.getParent());
+        FileChannel next = AtomicFiles.replaceKeepingOpen(file, compactionFile, Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE), replacement -> {
+                    // Not closed: closing the stream would close the channel that goes on as the log.
+                    OutputStream out = new BufferedOutputStream(Channels.newOutputStream(replacement), 1 << 16);
+                    for (Expiry expiry : byExpiry) {
+                        out.write(frame(encode(entries.get(expiry.messageId()).command())));
+                    }
+                    out.flush();
+                });
         FileChannel old = channel;
         channel = next;
         unsynced = false;
