@@ -67,7 +67,7 @@ final class HopBreakdown {
         out.append("| event (who made it) | usually after | gap p50 | gap mean |\n| --- | --- | ---: | ---: |\n");
         double sumOfMeans = 0;
         List<Map.Entry<String, Histogram>> rows = new ArrayList<>(gaps.entrySet());
-        rows.sort(Comparator.comparingDouble(row -> medianPosition(byMigration, row.getKey())));
+        rows.sort(Comparator.comparingDouble(row -> meanPosition(byMigration, row.getKey())));
         for (Map.Entry<String, Histogram> row : rows) {
             String usuallyAfter = predecessors.get(row.getKey()).entrySet().stream()
                     .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("");
@@ -103,7 +103,7 @@ final class HopBreakdown {
     }
 
     /** Orders the rows as the events usually come: by their mean index in the time-ordered events. */
-    private static double medianPosition(Map<String, List<Event>> byMigration, String label) {
+    private static double meanPosition(Map<String, List<Event>> byMigration, String label) {
         double sum = 0;
         int count = 0;
         for (List<Event> events : byMigration.values()) {
