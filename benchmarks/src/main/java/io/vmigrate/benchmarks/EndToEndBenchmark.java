@@ -75,26 +75,39 @@ public final class EndToEndBenchmark {
         Suite suite = Suite.parse(args.length > 0 ? args[0] : "gm");
         Path report = Path.of(args.length > 1 ? args[1] : "benchmarks/target/end-to-end-" + suite.name().toLowerCase() + ".md");
         Path dataDir = Files.createTempDirectory("vmigrate-bench");
-        EmbeddedSystem.Builder builder = EmbeddedSystem.builder().dataDir(dataDir).hosts(HOSTS).vmsPerHost(VMS_PER_HOST)
-                .suite(suite).defaultDeadline(Duration.ofMinutes(5)).readyTimeout(Duration.ofMinutes(5));
-        centerSettings(System.getProperties()).forEach(builder::centerSetting);
-        try (EmbeddedSystem system = builder.build().start()) {
+        try (EmbeddedSystem system = systemBuilder(suite, dataDir).build().start()) {
             Histogram hop = rawHop(system);
             Map<String, HopBreakdown.Measured> measured = new HashMap<>();
             Histogram sequential = sequentialMigrations(system, measured);
-            String breakdown = HopBreakdown.of(system.clientProperties(), system.topics(), system.hostIds(), measured);
+            String breakdown = HopBreakdown.of(system.clientProperties(), system.topics(), system.hostIds(), measured,
+                    "migrations one at a time");
             List<Double> rates = new ArrayList<>();
+            Map<String, HopBreakdown.Measured> underLoad = new HashMap<>();
+            ThreadCpu threads = ThreadCpu.start();
             for (int round = 0; round < THROUGHPUT_ROUNDS; round++) {
-                rates.add(concurrentMigrations(system));
+                underLoad.clear();
+                rates.add(concurrentMigrations(system, underLoad));
             }
+            double cpuShare = threads.processShare();
+            breakdown += threads.busiest(16);
+            breakdown += HopBreakdown.of(system.clientProperties(), system.topics(), system.hostIds(), underLoad,
+                    "migrations of the last concurrent round");
             double cryptoBound = cryptoBoundMigrationsPerSecond(suite);
-            String table = report(suite, hop, sequential, rates, cryptoBound) + breakdown;
+            String table = report(suite, hop, sequential, rates, cpuShare, cryptoBound) + breakdown;
             Files.createDirectories(report.toAbsolutePath().getParent());
             Files.writeString(report, table);
             LoggerFactory.getLogger(EndToEndBenchmark.class).info("end-to-end figures written to {}:\n{}", report, table);
         } finally {
             deleteRecursively(dataDir);
         }
+    }
+
+    /** The system every end-to-end benchmark measures: 3 hosts of 30 VMs, center settings from the command line. */
+    static EmbeddedSystem.Builder systemBuilder(Suite suite, Path dataDir) {
+        EmbeddedSystem.Builder builder = EmbeddedSystem.builder().dataDir(dataDir).hosts(HOSTS).vmsPerHost(VMS_PER_HOST)
+                .suite(suite).defaultDeadline(Duration.ofMinutes(5)).readyTimeout(Duration.ofMinutes(5));
+        centerSettings(System.getProperties()).forEach(builder::centerSetting);
+        return builder;
     }
 
     /**
@@ -191,7 +204,7 @@ public final class EndToEndBenchmark {
     }
 
     /** Every VM migrates to its next host at once; migrations per second from the first request to the last DONE. */
-    static double concurrentMigrations(EmbeddedSystem system) {
+    static double concurrentMigrations(EmbeddedSystem system, Map<String, HopBreakdown.Measured> measured) {
         Operator operator = system.operator();
         Map<String, String> hostOf = hostsOf(operator);
         List<MigrationRequested> requests = new ArrayList<>();
@@ -201,12 +214,14 @@ public final class EndToEndBenchmark {
         }
         var positions = MigrationWatcher.positionsNow(system.clientProperties());
         long start = System.nanoTime();
+        long sentAt = System.currentTimeMillis();
         operator.sendAll(requests);
         try (MigrationWatcher watcher = MigrationWatcher.from(system.clientProperties(), system.topics(), positions)) {
             for (MigrationRequested request : requests) {
                 MigrationWatcher.Outcome outcome = watcher.awaitAny(request.getMigrationId(), Duration.ofMinutes(5))
                         .orElseThrow(() -> new IllegalStateException("migration " + request.getMigrationId() + " did not end"));
                 require(outcome.finalStep() == MigrationStep.DONE, "migration ended " + outcome.finalStep() + ": " + outcome.reason());
+                measured.put(request.getMigrationId(), new HopBreakdown.Measured(sentAt, System.currentTimeMillis()));
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -254,7 +269,8 @@ public final class EndToEndBenchmark {
         return perCore * Runtime.getRuntime().availableProcessors();
     }
 
-    private static String report(Suite suite, Histogram hop, Histogram sequential, List<Double> rates, double cryptoBound) {
+    private static String report(Suite suite, Histogram hop, Histogram sequential, List<Double> rates, double cpuShare,
+            double cryptoBound) {
         double hopP50 = hop.getValueAtPercentile(50) / 1e6;
         double p50 = sequential.getValueAtPercentile(50) / 1e6;
         double p99 = sequential.getValueAtPercentile(99) / 1e6;
@@ -272,6 +288,8 @@ public final class EndToEndBenchmark {
                 sequential.getTotalCount(), p50, p99));
         out.append(String.format("| throughput, %d concurrent migrations, %d rounds | %s migrations/s (best %.1f) |%n",
                 HOSTS * VMS_PER_HOST, rates.size(), String.join(", ", rates.stream().map(r -> String.format("%.1f", r)).toList()), best));
+        out.append(String.format("| CPU busy during the throughput rounds (this JVM's CPU time ÷ wall time × cores) | %.0f %% |%n",
+                cpuShare * 100));
         out.append(String.format("| crypto-bound rate (%d signs + %d verifies + VM key generation + wrap + unwrap per migration, × %d cores) | %.0f migrations/s |%n",
                 SIGNS, VERIFIES, Runtime.getRuntime().availableProcessors(), cryptoBound));
         out.append(String.format("%nRatios (same run): end-to-end rate ÷ crypto-bound rate = %.3f; "
@@ -299,7 +317,7 @@ public final class EndToEndBenchmark {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    static void deleteRecursively(Path dir) throws IOException {
         try (var paths = Files.walk(dir)) {
             for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);

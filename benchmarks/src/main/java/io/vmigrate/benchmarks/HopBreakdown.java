@@ -35,7 +35,8 @@ final class HopBreakdown {
     private HopBreakdown() {}
 
     /** Reads the topics of the run and returns the Markdown table of median gaps, one row per event. */
-    static String of(Map<String, Object> client, Topics topics, List<String> hostIds, Map<String, Measured> measured) {
+    static String of(Map<String, Object> client, Topics topics, List<String> hostIds, Map<String, Measured> measured,
+            String which) {
         Map<String, List<Event>> byMigration = new HashMap<>();
         measured.forEach((id, m) -> {
             List<Event> events = new ArrayList<>();
@@ -62,8 +63,8 @@ final class HopBreakdown {
             }
         }
         StringBuilder out = new StringBuilder();
-        out.append(String.format("%nWhere one migration's time goes (%d migrations one at a time; gap before each event, "
-                + "from the signed issuedAt / recordedAt times):%n%n", measured.size()));
+        out.append(String.format("%nWhere one migration's time goes (%d %s; gap before each event, "
+                + "from the signed issuedAt / recordedAt times):%n%n", measured.size(), which));
         out.append("| event (who made it) | usually after | gap p50 | gap mean |\n| --- | --- | ---: | ---: |\n");
         double sumOfMeans = 0;
         List<Map.Entry<String, Histogram>> rows = new ArrayList<>(gaps.entrySet());

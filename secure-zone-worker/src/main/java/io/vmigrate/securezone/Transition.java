@@ -39,7 +39,6 @@ final class Transition {
     private final Map<String, PrivateKeyHandle> installs = new HashMap<>();
     /** VM ids whose held key is destroyed once committed. */
     private final Set<String> destroyed = new LinkedHashSet<>();
-    private boolean retiresSealedKey;
 
     Transition(ZoneState base) {
         this.base = base;
@@ -79,9 +78,6 @@ final class Transition {
 
     /** Seals {@code key} into the vTCM store (replacing the VM's older key) and holds {@code unsealed} once committed. */
     void installKey(InstalledVmKey key, PrivateKeyHandle unsealed) {
-        if (installedKey(key.vmId()).isPresent()) {
-            retiresSealedKey = true;
-        }
         installed.put(key.vmId(), Optional.of(key));
         ops.add(new ZoneOp.PutInstalledKey(key));
         PrivateKeyHandle replaced = installs.put(key.vmId(), unsealed);
@@ -95,7 +91,6 @@ final class Transition {
         installed.put(vmId, Optional.empty());
         ops.add(new ZoneOp.RemoveInstalledKey(vmId));
         destroyed.add(vmId);
-        retiresSealedKey = true;
     }
 
     void remember(ReplayEntry entry) {
@@ -145,11 +140,6 @@ final class Transition {
 
     Set<String> destroyed() {
         return destroyed;
-    }
-
-    /** Whether a sealed VM key leaves the vTCM store (destroyed or replaced): its bytes should leave the disk too. */
-    boolean retiresSealedKey() {
-        return retiresSealedKey;
     }
 
     boolean isEmpty() {

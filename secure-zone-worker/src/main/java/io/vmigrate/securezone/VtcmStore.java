@@ -21,7 +21,8 @@ import java.util.List;
 /**
  * The vTCM store of installed VM keys, read from a secure zone's state directory. Each VM private
  * key is AEAD-sealed under the zone's vTCM sealing key (kept in the sealed key store) with
- * {@code vmId ‖ epoch} as associated data, so a sealed key moved to another VM or epoch fails to open.
+ * {@code vmId ‖ epoch} as associated data, so a sealed key moved to another VM or epoch fails to open;
+ * each in its own file ({@link VmKeyFiles}), the journal naming which are installed.
  *
  * <p>{@link #listInstalled} is for offline inspection: it opens the state read-only and unseals no VM
  * key, and is safe while the zone runs: a compaction atomically replaces the journal, and an append in
@@ -49,7 +50,12 @@ public final class VtcmStore {
         if (sealing.isEmpty()) {
             throw new IOException("secure zone in " + stateDir + " has a state file but no state-sealing key");
         }
-        return List.copyOf(ZoneJournal.readAny(stateDir, sealing.get()).installedKeys());
+        VmKeyFiles files = VmKeyFiles.of(stateDir);
+        List<InstalledVmKey> installed = new java.util.ArrayList<>();
+        for (InstalledVmKey key : ZoneJournal.readAny(stateDir, sealing.get()).installedKeys()) {
+            installed.add(files.withSealedBytes(key));
+        }
+        return List.copyOf(installed);
     }
 
     static byte[] seal(Aead sealing, PrivateKeyHandle vmKey, String vmId, long epoch) {

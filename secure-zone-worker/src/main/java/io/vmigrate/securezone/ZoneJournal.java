@@ -55,8 +55,8 @@ import org.slf4j.LoggerFactory;
  * {@code .compacting} is discarded on open). It runs once the journal is larger than
  * {@value #COMPACTION_RATIO}× its snapshot frame and the compaction floor, so rewriting costs no more
  * than the appends did; a compaction that fails before its rename leaves the old journal in use.
- * A destroyed (or replaced) VM key's sealed bytes stay in the journal's history until the next
- * compaction, so {@link ZoneStore} compacts right after a transition that retires one.
+ * The journal never holds a VM key's sealed bytes (they are in {@link VmKeyFiles}), so destroying a key
+ * needs no compaction: compaction is only for size.
  */
 final class ZoneJournal implements AutoCloseable {
 

@@ -26,7 +26,7 @@ import java.util.Optional;
  * ({@link ZoneStateFile}). Decoded only after the frame or file authenticated, and still bounds-checked.
  *
  * <p>Snapshot: {@code bool pinned [key agent, int n, n × key center]}, {@code int n, n × (text vmId,
- * long epoch, text fingerprint, text migrationId, blob sealedKey)}, {@code int n, n × (text messageId,
+ * long epoch, text fingerprint, text migrationId, blob sealedKey)} (the sealed key empty: it is in its {@link VmKeyFiles} file), {@code int n, n × (text messageId,
  * long expiresAt, bool hasReply [blob reply])}, for each {@link Fact} in declaration order {@code int n,
  * n × (text migrationId, text vmId, long expiresAt)}, {@code int n, n × (text migrationId, text vmId,
  * text fingerprint, long epoch, long expiresAt)}, {@code int n, n × rotation}. Entries with an expiry
@@ -242,7 +242,9 @@ final class ZoneStateCodec {
         out.writeLong(key.epoch());
         text(out, key.keyFingerprint());
         text(out, key.migrationId());
-        blob(out, key.sealedPrivateKey());
+        // The sealed bytes live in the key's own file (VmKeyFiles), never in the journal's history; an empty
+        // blob says so. A non-empty one is read from state written before that, and moved to its file.
+        blob(out, new byte[0]);
     }
 
     private static InstalledVmKey installedKey(DataInputStream in) throws IOException {

@@ -11,9 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,15 +52,18 @@ final class ZoneStore implements AutoCloseable {
     private final Clock clock;
     private final long retentionMillis;
     private final ZoneJournal journal;
+    private final VmKeyFiles keyFiles;
     /** Unsealed VM keys, by VM id; destroyed (zeroized) when removed from the vTCM store. */
     private final Map<String, PrivateKeyHandle> vmKeys = new HashMap<>();
     private final ZoneState state;
 
-    private ZoneStore(String hostId, Clock clock, Duration retention, ZoneJournal journal, ZoneState state) {
+    private ZoneStore(String hostId, Clock clock, Duration retention, ZoneJournal journal, VmKeyFiles keyFiles,
+            ZoneState state) {
         this.hostId = hostId;
         this.clock = clock;
         this.retentionMillis = retention.toMillis();
         this.journal = journal;
+        this.keyFiles = keyFiles;
         this.state = state;
     }
 
@@ -75,11 +82,10 @@ final class ZoneStore implements AutoCloseable {
     static ZoneStore open(String hostId, Suite suite, Path stateDir, Aead vtcmSealing, Aead stateSealing,
             boolean firstStart, Clock clock, Duration skew, long compactionFloorBytes) throws IOException {
         Duration retention = skew.plus(RETENTION_MARGIN);
+        VmKeyFiles keyFiles = VmKeyFiles.opened(stateDir);
         Optional<ZoneJournal.Opened> opened = ZoneJournal.open(stateDir, suite, hostId, stateSealing, compactionFloorBytes);
-        ZoneJournal journal;
         ZoneState state;
         if (opened.isPresent()) {
-            journal = opened.get().journal();
             state = opened.get().state();
         } else {
             Optional<ZoneState> old = ZoneStateFile.read(stateDir, suite, hostId, stateSealing, firstStart, clock.millis());
@@ -89,10 +95,20 @@ final class ZoneStore implements AutoCloseable {
                         + "backup, or retire and re-enroll the host with a fresh state directory.");
             }
             state = old.orElseGet(ZoneState::new);
-            // Durable before anything is served, and before the old file goes.
-            journal = ZoneJournal.create(stateDir, suite, hostId, stateSealing, compactionFloorBytes, state);
         }
-        ZoneStore store = new ZoneStore(hostId, clock, retention, journal, state);
+        // State written before the key files existed carries the sealed keys itself: each goes to its file
+        // first (durable), then a compaction leaves a journal without them.
+        boolean carriedSealedKeys = false;
+        for (InstalledVmKey installed : state.installedKeys()) {
+            if (installed.sealedPrivateKey().length > 0) {
+                keyFiles.write(installed);
+                carriedSealedKeys = true;
+            }
+        }
+        ZoneJournal journal = opened.isPresent() ? opened.get().journal()
+                // Durable before anything is served, and before the old file goes.
+                : ZoneJournal.create(stateDir, suite, hostId, stateSealing, compactionFloorBytes, state);
+        ZoneStore store = new ZoneStore(hostId, clock, retention, journal, keyFiles, state);
         try {
             // Left over when an upgrade was interrupted after its journal was written: the journal holds all of it.
             Path oldFile = ZoneStateFile.file(stateDir);
@@ -100,12 +116,20 @@ final class ZoneStore implements AutoCloseable {
                 AtomicFiles.syncDirectory(stateDir);
                 LOG.info("host {}: the zone state moved from {} to the journal {}", hostId, oldFile, journal.path());
             }
+            Set<String> installedFiles = new HashSet<>();
+            for (InstalledVmKey installed : List.copyOf(state.installedKeys())) {
+                state.putInstalled(keyFiles.withSealedBytes(installed));
+                installedFiles.add(VmKeyFiles.name(installed.vmId(), installed.epoch()));
+            }
+            // Files of keys a crash left between their file and their frame (never installed) or between the
+            // frame that destroyed them and their removal.
+            keyFiles.keepOnly(installedFiles);
             store.unsealVmKeys(vtcmSealing, suite);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
         }
-        if (journal.worthCompacting()) {
+        if (carriedSealedKeys || journal.worthCompacting()) {
             store.compactOrCarryOn();
         }
         return store;
@@ -145,12 +169,26 @@ final class ZoneStore implements AutoCloseable {
         if (state.hasExpiredBefore(forgetBefore)) {
             tx.add(new ZoneOp.ForgetExpired(forgetBefore));
         }
+        List<InstalledVmKey> installing = new ArrayList<>();
+        List<InstalledVmKey> retiring = new ArrayList<>();
+        for (ZoneOp op : tx.ops()) {
+            if (op instanceof ZoneOp.PutInstalledKey put) {
+                installing.add(put.key());
+                state.installedKey(put.key().vmId()).ifPresent(retiring::add);
+            } else if (op instanceof ZoneOp.RemoveInstalledKey remove) {
+                state.installedKey(remove.vmId()).ifPresent(retiring::add);
+            }
+        }
         try {
+            for (InstalledVmKey key : installing) {
+                keyFiles.write(key); // durable before the frame that installs it
+            }
             if (!tx.isEmpty()) {
                 journal.append(tx.ops());
             }
         } catch (IOException | RuntimeException e) {
             tx.installs().values().forEach(PrivateKeyHandle::destroy);
+            // A file already written names a key no frame installs: removed when the zone next opens.
             throw e;
         }
         tx.ops().forEach(op -> op.applyTo(state));
@@ -167,8 +205,16 @@ final class ZoneStore implements AutoCloseable {
                 replaced.destroy();
             }
         });
-        // A retired VM key's sealed bytes leave the disk with a compaction: at once, rather than with the size trigger.
-        if (tx.retiresSealedKey() || journal.worthCompacting()) {
+        // A retired key's sealed bytes leave the disk with its file, once the frame that retires it is durable.
+        for (InstalledVmKey retired : retiring) {
+            try {
+                keyFiles.destroy(retired.vmId(), retired.epoch());
+            } catch (IOException e) {
+                LOG.warn("host {}: removing the sealed key file of VM {} epoch {} failed ({}); it is removed when the "
+                        + "zone next opens", hostId, retired.vmId(), retired.epoch(), e.toString());
+            }
+        }
+        if (journal.worthCompacting()) {
             compactOrCarryOn();
         }
     }

@@ -272,19 +272,44 @@ class ZoneJournalTest {
     }
 
     @Test
-    void aDestroyedKeysSealedBytesLeaveTheJournalWithTheCommitThatDestroysIt() throws Exception {
+    void aKeysSealedBytesLiveInItsOwnFileAndLeaveTheDiskWithTheCommitThatDestroysItWithoutACompaction() throws Exception {
         var stores = new JournalStores(dir, Suite.INTL, NO_SIZE_COMPACTION);
+        Path keyFile = dir.resolve(VmKeyFiles.DIRECTORY).resolve(VmKeyFiles.name("vm1", 1));
         try (ZoneStore store = stores.open()) {
             someHistory(stores, store);
-            assertThat(store.journalFrames()).isEqualTo(5);
+            byte[] sealed = store.current().installedKey("vm1").orElseThrow().sealedPrivateKey();
+            assertThat(keyFile).hasBinaryContent(sealed);
+            // The journal names the key but never carried its sealed bytes, not even in the frame that installed it.
+            assertThat(ZoneJournal.readAny(dir, stores.stateSealing).installedKey("vm1").orElseThrow().sealedPrivateKey())
+                    .isEmpty();
             Transition destroy = store.begin();
             destroy.destroyKey("vm1");
             store.commit(destroy);
-            // Compacted at once: the journal is one snapshot frame, of a state without the key.
-            assertThat(store.journalFrames()).isEqualTo(1);
+            assertThat(keyFile).doesNotExist();
+            // Appended, not compacted: destroying a key costs one frame and one small file, whatever the zone remembers.
+            assertThat(store.journalFrames()).isEqualTo(6);
             assertThat(store.current().installedKey("vm1")).isEmpty();
         }
         assertThat(ZoneJournal.readAny(dir, stores.stateSealing).installedKeys()).isEmpty();
+        assertThat(dir.resolve(VmKeyFiles.DIRECTORY)).isEmptyDirectory();
+    }
+
+    @Test
+    void aKeyFileNoInstalledKeyNamesIsRemovedOnOpenAndAMissingOneIsRefused() throws Exception {
+        var stores = new JournalStores(dir, Suite.GM, NO_SIZE_COMPACTION);
+        try (ZoneStore store = stores.open()) {
+            someHistory(stores, store);
+        }
+        // As a crash leaves it between a key's file and the frame that would have installed it.
+        Path orphan = dir.resolve(VmKeyFiles.DIRECTORY).resolve(VmKeyFiles.name("vm9", 3));
+        Files.write(orphan, new byte[] {7, 7, 7});
+        try (ZoneStore reopened = stores.reopen()) {
+            assertThat(reopened.current().installedKey("vm1")).isPresent();
+        }
+        assertThat(orphan).doesNotExist();
+        Files.delete(dir.resolve(VmKeyFiles.DIRECTORY).resolve(VmKeyFiles.name("vm1", 1)));
+        assertThatThrownBy(stores::reopen).isInstanceOf(IOException.class)
+                .hasMessageContaining("sealed VM key of vm1 epoch 1 is missing");
     }
 
     @Test

@@ -1,0 +1,235 @@
+package io.vmigrate.benchmarks;
+
+import io.vmigrate.embedded.EmbeddedSystem;
+import io.vmigrate.trust.Suite;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sustained load on the embedded system (one JVM: broker, center, 3 hosts, load generator), with the same
+ * run's yardsticks (raw hop, crypto-bound rate):
+ *
+ * <ul>
+ *   <li>{@code curve}: after a warm-up, closed loops of 1 … 90 migrations in flight find the peak throughput;
+ *   open loops at 10 %, 50 % and 90 % of that peak give request→DONE latency at those loads. Writes a
+ *   Markdown table and the latency–throughput plot as SVG.</li>
+ *   <li>{@code flat}: one uninterrupted closed loop of {@code migrations} migrations, reported per block:
+ *   throughput, the JVM's resident memory and heap after the last collection, disk used by the broker, the
+ *   center and each host.</li>
+ * </ul>
+ *
+ * <p>Run: {@code java -cp 'benchmarks/target/classes:benchmarks/target/lib/*' io.vmigrate.benchmarks.LoadBenchmark
+ * curve [gm|intl] [out-dir]} or {@code … LoadBenchmark flat [gm|intl] [migrations] [block] [out-dir]}.
+ */
+public final class LoadBenchmark {
+
+    private static final Duration WARM_UP = Duration.ofSeconds(40);
+    private static final Duration RAMP = Duration.ofSeconds(5);
+    private static final Duration CLOSED_WINDOW = Duration.ofSeconds(20);
+    private static final Duration OPEN_WINDOW = Duration.ofSeconds(30);
+    private static final Duration DRAIN = Duration.ofMinutes(3);
+    private static final int[] CONCURRENCY = {1, 3, 10, 30, 90};
+    private static final double[] LOAD_FRACTIONS = {0.1, 0.5, 0.9};
+
+    private LoadBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "curve";
+        Suite suite = Suite.parse(args.length > 1 ? args[1] : "gm");
+        Path dataDir = Files.createTempDirectory("vmigrate-load");
+        String report;
+        Path out;
+        try (EmbeddedSystem system = EndToEndBenchmark.systemBuilder(suite, dataDir).build().start();
+                LoadGenerator load = new LoadGenerator(system)) {
+            if (mode.equals("curve")) {
+                out = Path.of(args.length > 2 ? args[2] : "benchmarks/target");
+                report = curve(system, load, suite, out);
+            } else if (mode.equals("flat")) {
+                long migrations = args.length > 2 ? Long.parseLong(args[2]) : 100_000;
+                long block = args.length > 3 ? Long.parseLong(args[3]) : 10_000;
+                out = Path.of(args.length > 4 ? args[4] : "benchmarks/target");
+                report = flat(system, load, suite, migrations, block, dataDir);
+            } else {
+                throw new IllegalArgumentException("mode is curve or flat, not " + mode);
+            }
+        } finally {
+            EndToEndBenchmark.deleteRecursively(dataDir);
+        }
+        Files.createDirectories(out);
+        Path file = out.resolve("load-" + mode + "-" + suite.name().toLowerCase() + ".md");
+        Files.writeString(file, report);
+        LoggerFactory.getLogger(LoadBenchmark.class).info("load figures written to {}:\n{}", file, report);
+    }
+
+    static String curve(EmbeddedSystem system, LoadGenerator load, Suite suite, Path out) throws Exception {
+        Histogram hop = EndToEndBenchmark.rawHop(system);
+        double hopP50 = hop.getValueAtPercentile(50) / 1e6;
+        load.closedLoop(load.vms(), WARM_UP);
+        load.drain(DRAIN);
+        List<LoadGenerator.Window> closed = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        for (int concurrency : CONCURRENCY) {
+            load.closedLoop(Math.min(concurrency, load.vms()), RAMP); // reach the steady state before measuring
+            ThreadCpu use = ThreadCpu.start();
+            closed.add(load.closedLoop(Math.min(concurrency, load.vms()), CLOSED_WINDOW));
+            cpu.add(use.processShare());
+            load.drain(DRAIN);
+        }
+        double peak = closed.stream().mapToDouble(LoadGenerator.Window::throughput).max().orElseThrow();
+        List<LoadGenerator.Window> open = new ArrayList<>();
+        for (double fraction : LOAD_FRACTIONS) {
+            load.openLoop(peak * fraction, RAMP);
+            ThreadCpu use = ThreadCpu.start();
+            open.add(load.openLoop(peak * fraction, OPEN_WINDOW));
+            cpu.add(use.processShare());
+            load.drain(DRAIN);
+        }
+        double cryptoBound = EndToEndBenchmark.cryptoBoundMigrationsPerSecond(suite);
+        double floor = EndToEndBenchmark.SEQUENTIAL_HOPS * hopP50;
+
+        String name = suite.name().toLowerCase();
+        Path svg = out.resolve("latency-throughput-" + name + ".svg");
+        Files.createDirectories(out);
+        Files.writeString(svg, plot(name, closed, open, floor));
+
+        StringBuilder md = new StringBuilder();
+        md.append(String.format("### Latency and throughput under sustained load, suite %s%n%n", name));
+        Map<String, String> tried = EndToEndBenchmark.centerSettings(System.getProperties());
+        if (!tried.isEmpty()) {
+            md.append("Center settings of this run: ").append(tried).append("\n\n");
+        }
+        md.append(String.format("Warm-up %d s at %d in flight, then each window measured alone after a %d s ramp at its load "
+                + "(the system drained between windows). Throughput = migrations that reached DONE in the window ÷ its length; latency = "
+                + "request sent → DONE read from `migration.audit`, of those migrations.%n%n", WARM_UP.toSeconds(), load.vms(), RAMP.toSeconds()));
+        md.append("| load | window | DONE | failed | not started | throughput | p50 | p99 | CPU busy |\n");
+        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        List<LoadGenerator.Window> all = new ArrayList<>(closed);
+        all.addAll(open);
+        for (int i = 0; i < all.size(); i++) {
+            LoadGenerator.Window w = all.get(i);
+            md.append(String.format("| %s | %.0f s | %d | %d | %d | %.1f /s | %.1f ms | %.1f ms | %.0f %% |%n", w.load(),
+                    w.seconds(), w.completed(), w.failed(), w.notStarted(), w.throughput(), w.p50Millis(), w.p99Millis(),
+                    cpu.get(i) * 100));
+        }
+        LoadGenerator.Window low = closed.get(0);
+        md.append(String.format("%nYardsticks of the same run: raw hop p50 %.3f ms (× %d sequential hops = %.1f ms); "
+                + "crypto-bound rate %.0f migrations/s.%n", hopP50, EndToEndBenchmark.SEQUENTIAL_HOPS, floor, cryptoBound));
+        md.append(String.format("Ratios: peak throughput ÷ crypto-bound rate = %.3f; one in flight, p50 ÷ (hops × hop p50) "
+                + "= %.1f, p99 ÷ (hops × hop p50) = %.1f.%n", peak / cryptoBound, low.p50Millis() / floor,
+                low.p99Millis() / floor));
+        md.append(String.format("%n![latency against throughput, suite %s](%s)%n", name, svg.getFileName()));
+        return md.toString();
+    }
+
+    private static String plot(String suite, List<LoadGenerator.Window> closed, List<LoadGenerator.Window> open, double floor) {
+        SvgPlot plot = new SvgPlot("vmigrate " + suite + ": request→DONE latency against throughput (one JVM, 2 cores)",
+                "migrations/s (DONE)", "latency, ms (log)");
+        plot.add(new SvgPlot.Series("open loop p50", "#1f77b4", true, points(open, false)));
+        plot.add(new SvgPlot.Series("open loop p99", "#d62728", true, points(open, true)));
+        plot.add(new SvgPlot.Series("closed loop p50", "#9ecae1", false, points(closed, false)));
+        plot.add(new SvgPlot.Series("closed loop p99", "#f4a6a6", false, points(closed, true)));
+        double xMax = closed.stream().mapToDouble(LoadGenerator.Window::throughput).max().orElse(1);
+        plot.add(new SvgPlot.Series(String.format("2 x hop floor (%.0f ms)", 2 * floor), "#2ca02c", true,
+                List.of(new double[] {0, 2 * floor}, new double[] {xMax, 2 * floor})));
+        return plot.render();
+    }
+
+    private static List<double[]> points(List<LoadGenerator.Window> windows, boolean p99) {
+        return windows.stream().map(w -> new double[] {w.throughput(), p99 ? w.p99Millis() : w.p50Millis()}).toList();
+    }
+
+    static String flat(EmbeddedSystem system, LoadGenerator load, Suite suite, long migrations, long block, Path dataDir)
+            throws IOException {
+        StringBuilder md = new StringBuilder();
+        md.append(String.format("### %d migrations through one system, suite %s, %d in flight%n%n", migrations,
+                suite.name().toLowerCase(), load.vms()));
+        md.append("| migrations | block throughput | block p50 | block p99 | JVM RSS | heap after GC | disk: broker | center | hosts (each) |\n");
+        md.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+        md.append(String.format("| 0 | | | | %s | %s | %s |%n", mib(rssBytes()), mib(heapAfterGcBytes()), disk(dataDir)));
+        List<Double> rates = new ArrayList<>();
+        for (long done = 0; done < migrations; done += block) {
+            LoadGenerator.Window w = load.closedLoopFor(load.vms(), Math.min(block, migrations - done));
+            rates.add(w.throughput());
+            md.append(String.format("| %d | %.1f /s | %.0f ms | %.0f ms | %s | %s | %s |%n", load.totalCompleted(),
+                    w.throughput(), w.p50Millis(), w.p99Millis(), mib(rssBytes()), mib(heapAfterGcBytes()), disk(dataDir)));
+            LoggerFactory.getLogger(LoadBenchmark.class).info("flatness run: {} migrations, last block {} /s",
+                    load.totalCompleted(), String.format("%.1f", w.throughput()));
+        }
+        load.drain(DRAIN);
+        md.append(String.format("%nLast block ÷ first block throughput = %.2f.%n", rates.get(rates.size() - 1) / rates.get(0)));
+        return md.toString();
+    }
+
+    private static long rssBytes() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
+            return lines.filter(line -> line.startsWith("VmRSS:")).findFirst()
+                    .map(line -> Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024).orElse(-1L);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Heap in use after the most recent collection of each pool: what the run retains, not its garbage. */
+    private static long heapAfterGcBytes() {
+        long used = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                used += pool.getCollectionUsage().getUsed();
+            }
+        }
+        return used;
+    }
+
+    /** Disk used by the broker, the center and each host (agent and secure zone state), from the data directory. */
+    private static String disk(Path dataDir) throws IOException {
+        Map<String, Long> hosts = new TreeMap<>();
+        Path hostsDir = dataDir.resolve("hosts");
+        if (Files.isDirectory(hostsDir)) {
+            try (Stream<Path> each = Files.list(hostsDir)) {
+                for (Path host : each.toList()) {
+                    hosts.put(host.getFileName().toString(), bytes(host));
+                }
+            }
+        }
+        List<String> perHost = hosts.entrySet().stream().map(e -> e.getKey() + " " + mib(e.getValue())).toList();
+        return mib(bytes(dataDir.resolve("node-0"))) + " | " + mib(bytes(dataDir.resolve("center"))) + " | "
+                + String.join(", ", perHost);
+    }
+
+    private static long bytes(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        for (int attempt = 1; ; attempt++) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                return paths.filter(Files::isRegularFile).mapToLong(path -> {
+                    try {
+                        return Files.size(path);
+                    } catch (IOException e) {
+                        return 0; // a file removed while walking (a rolled segment, a compaction)
+                    }
+                }).sum();
+            } catch (java.io.UncheckedIOException e) {
+                if (attempt == 3) { // a directory removed while walking, three times running
+                    throw e.getCause();
+                }
+            }
+        }
+    }
+
+    private static String mib(long bytes) {
+        return String.format("%.1f MiB", bytes / (1024.0 * 1024.0));
+    }
+}
