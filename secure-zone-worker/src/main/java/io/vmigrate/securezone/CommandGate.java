@@ -164,6 +164,14 @@ final class CommandGate {
         if (envelope.getDirection() != Direction.CENTER_TO_HOST) {
             throw new ZoneRefusal(RefusalReason.MALFORMED, "envelope " + envelope.getMessageId() + " is not a command");
         }
+        // Its replay entry may be forgotten: whatever the clock says now (it may have been stepped back), a
+        // command that expired before that instant could be one already carried out.
+        long forgottenBefore = store.current().repliesForgottenBeforeMillis();
+        if (envelope.getExpiresAt().toEpochMilli() < forgottenBefore) {
+            throw new ZoneRefusal(RefusalReason.EXPIRED, "command " + envelope.getMessageId() + " expired at "
+                    + envelope.getExpiresAt() + ", before " + java.time.Instant.ofEpochMilli(forgottenBefore)
+                    + ", up to which this zone forgets what it carried out");
+        }
         if (!hostId.equals(envelope.getHostId())) {
             throw new ZoneRefusal(RefusalReason.WRONG_HOST,
                     "command " + envelope.getMessageId() + " is for host " + envelope.getHostId() + ", this is " + hostId);

@@ -79,6 +79,17 @@ sealed interface ZoneOp {
         }
     }
 
+    /**
+     * Forgets the replay entries of commands that expired before the instant (the commit's time minus the
+     * reply retention) and refuses such commands from then on.
+     */
+    record ForgetExpiredReplies(long beforeMillis) implements ZoneOp {
+        @Override
+        public void applyTo(ZoneState state) {
+            state.forgetRepliesExpiredBefore(beforeMillis);
+        }
+    }
+
     /** Forgets the replay entries and facts that expire before the instant (the commit's time minus the retention). */
     record ForgetExpired(long beforeMillis) implements ZoneOp {
         @Override

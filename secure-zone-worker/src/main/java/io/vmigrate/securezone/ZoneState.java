@@ -75,6 +75,12 @@ final class ZoneState {
     private final ExpiringMap<String, KeyInstalled> keyInstalledByMigration = new ExpiringMap<>();
     /** Accepted center key rotations, in sequence order (1, 2, ...). */
     private final List<AcceptedRotation> rotations = new ArrayList<>();
+    /**
+     * Every replay entry of a command that expired before this instant may have been forgotten: such a
+     * command is refused whatever the clock says now ({@link CommandGate}), so a clock stepped back cannot
+     * make it look fresh and be carried out twice. Only ever raised.
+     */
+    private long repliesForgottenBeforeMillis = Long.MIN_VALUE;
 
     ZoneState() {
         for (Fact fact : Fact.values()) {
@@ -109,6 +115,11 @@ final class ZoneState {
 
     List<AcceptedRotation> rotations() {
         return Collections.unmodifiableList(rotations);
+    }
+
+    /** Commands that expired before this instant are refused: their replay entries may be forgotten. */
+    long repliesForgottenBeforeMillis() {
+        return repliesForgottenBeforeMillis;
     }
 
     int replayEntries() {
@@ -181,12 +192,30 @@ final class ZoneState {
      * indexes (O(forgotten × log n)); returns how many. Deterministic, so replaying it gives the same state.
      */
     int forgetExpiredBefore(long beforeMillis) {
-        int forgotten = replayByMessageId.forgetExpiredBefore(beforeMillis)
+        int forgotten = forgetRepliesExpiredBefore(beforeMillis)
                 + keyInstalledByMigration.forgetExpiredBefore(beforeMillis);
         for (ExpiringMap<MigrationVm, Boolean> kind : facts.values()) {
             forgotten += kind.forgetExpiredBefore(beforeMillis);
         }
         return forgotten;
+    }
+
+    /** Whether {@link #forgetRepliesExpiredBefore} would forget anything (O(1)). */
+    boolean hasRepliesExpiredBefore(long beforeMillis) {
+        return replayByMessageId.hasExpiredBefore(beforeMillis);
+    }
+
+    /**
+     * Forgets the replay entries of commands that expired before {@code beforeMillis} and raises
+     * {@link #repliesForgottenBeforeMillis} to it; returns how many. Deterministic, as the journal needs.
+     */
+    int forgetRepliesExpiredBefore(long beforeMillis) {
+        raiseRepliesForgottenBefore(beforeMillis);
+        return replayByMessageId.forgetExpiredBefore(beforeMillis);
+    }
+
+    void raiseRepliesForgottenBefore(long beforeMillis) {
+        repliesForgottenBeforeMillis = Math.max(repliesForgottenBeforeMillis, beforeMillis);
     }
 
     // For the encoding (ZoneStateCodec).

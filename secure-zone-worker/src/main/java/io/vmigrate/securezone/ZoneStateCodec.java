@@ -29,7 +29,8 @@ import java.util.Optional;
  * long epoch, text fingerprint, text migrationId, blob sealedKey)} (the sealed key empty: it is in its {@link VmKeyFiles} file), {@code int n, n × (text messageId,
  * long expiresAt, bool hasReply [blob reply])}, for each {@link Fact} in declaration order {@code int n,
  * n × (text migrationId, text vmId, long expiresAt)}, {@code int n, n × (text migrationId, text vmId,
- * text fingerprint, long epoch, long expiresAt)}, {@code int n, n × rotation}. Entries with an expiry
+ * text fingerprint, long epoch, long expiresAt)}, {@code int n, n × rotation}, {@code long
+ * repliesForgottenBefore} (absent in snapshots of an earlier version). Entries with an expiry
  * come oldest first. The old file's bodies (versions 2 and 3) lack the facts' expiries (and version 2
  * the rotations).
  *
@@ -51,6 +52,7 @@ final class ZoneStateCodec {
     private static final byte PIN = 8;
     private static final byte ADD_ROTATION = 9;
     private static final byte FORGET_EXPIRED = 10;
+    private static final byte FORGET_EXPIRED_REPLIES = 11;
 
     private ZoneStateCodec() {}
 
@@ -93,6 +95,7 @@ final class ZoneStateCodec {
         for (AcceptedRotation rotation : state.rotations()) {
             rotation(out, rotation);
         }
+        out.writeLong(state.repliesForgottenBeforeMillis());
     }
 
     static ZoneState readSnapshot(DataInputStream in, Suite suite) throws IOException {
@@ -136,6 +139,11 @@ final class ZoneStateCodec {
                 for (int i = in.readInt(); i > 0; i--) {
                     state.addRotation(rotation(in, suite));
                 }
+            }
+            // Absent from snapshots written before the reply retention was shortened (they forgot nothing
+            // within a day of expiry), present since.
+            if (legacy.isEmpty() && in.available() >= Long.BYTES) {
+                state.raiseRepliesForgottenBefore(in.readLong());
             }
             return state;
         } catch (IllegalArgumentException e) {
@@ -181,6 +189,9 @@ final class ZoneStateCodec {
             } else if (op instanceof ZoneOp.ForgetExpired forget) {
                 out.writeByte(FORGET_EXPIRED);
                 out.writeLong(forget.beforeMillis());
+            } else if (op instanceof ZoneOp.ForgetExpiredReplies forget) {
+                out.writeByte(FORGET_EXPIRED_REPLIES);
+                out.writeLong(forget.beforeMillis());
             } else {
                 throw new IllegalArgumentException("no encoding for " + op.getClass().getSimpleName());
             }
@@ -207,6 +218,7 @@ final class ZoneStateCodec {
                     case PIN -> new ZoneOp.Pin(pins(in, suite));
                     case ADD_ROTATION -> new ZoneOp.AddRotation(rotation(in, suite));
                     case FORGET_EXPIRED -> new ZoneOp.ForgetExpired(in.readLong());
+                    case FORGET_EXPIRED_REPLIES -> new ZoneOp.ForgetExpiredReplies(in.readLong());
                     default -> throw new IOException("zone journal: unknown operation " + opcode);
                 });
             }

@@ -27,22 +27,28 @@ import org.slf4j.LoggerFactory;
  * which makes a transition's operations durable before they are applied. Not thread-safe:
  * {@link SecureZone} serves one request at a time.
  *
- * <p>Every commit also forgets the replay entries and per-migration facts whose command expired more
- * than the retention ago (the allowed clock skew plus {@link #RETENTION_MARGIN}), as an operation of its
- * frame, so the replayed state equals the live one. That is safe: the envelope opener refuses a command
- * once its expiry plus the skew is past, before the replay cache is asked, so a forgotten command that
- * comes again is refused, never carried out twice; and a fact serves only the later steps of its own
+ * <p>Every commit also forgets, as operations of its frame (so the replayed state equals the live one),
+ * the replay entries whose command expired more than the skew plus {@link #REPLY_RETENTION_MARGIN} ago and
+ * the per-migration facts whose command expired more than the skew plus {@link #RETENTION_MARGIN} ago. That
+ * is safe: the envelope opener refuses a command once its expiry plus the skew is past, and the gate refuses
+ * every command that expired before the replies forgotten so far ({@link ZoneState#repliesForgottenBeforeMillis},
+ * durable), both before the replay cache is asked, so a forgotten command that comes again is refused, never
+ * carried out twice, even under a clock stepped back; and a fact serves only the later steps of its own
  * migration, which the center finishes or aborts within its deadline ({@code vmigrate.migration.max.deadline.ms},
- * one hour by default), far inside the retention. So the state is bounded by one retention of traffic,
- * not by the host's history.
+ * one hour by default), far inside its retention. So the state is bounded by minutes of replies and a day of
+ * (small) facts, not by the host's history.
  */
 final class ZoneStore implements AutoCloseable {
 
-    /**
-     * Replay-cache entries and facts outlive their command's expiry (plus skew) by this much, so a wall
-     * clock stepped back (e.g. across a restart) cannot make a forgotten command look fresh again.
-     */
+    /** Facts outlive their command's expiry (plus skew) by this much: well past any migration's deadline. */
     static final Duration RETENTION_MARGIN = Duration.ofDays(1);
+    /**
+     * Replay entries (the large part of the state: each holds a signed reply) are kept this much past their
+     * command's expiry plus skew, far less than the facts: a command whose entry may be forgotten is refused
+     * by the watermark {@link ZoneState#repliesForgottenBeforeMillis} whatever the clock says, so no margin
+     * against a clock stepped back is needed for them; this one only keeps a reply for a late redelivery.
+     */
+    static final Duration REPLY_RETENTION_MARGIN = Duration.ofMinutes(5);
     /** Below this size the journal is never compacted for size: rewriting a small file gains nothing. */
     static final long DEFAULT_COMPACTION_FLOOR_BYTES = 1 << 20;
 
@@ -51,6 +57,7 @@ final class ZoneStore implements AutoCloseable {
     private final String hostId;
     private final Clock clock;
     private final long retentionMillis;
+    private final long replyRetentionMillis;
     private final ZoneJournal journal;
     private final VmKeyFiles keyFiles;
     /** Unsealed VM keys, by VM id; destroyed (zeroized) when removed from the vTCM store. */
@@ -62,6 +69,7 @@ final class ZoneStore implements AutoCloseable {
         this.hostId = hostId;
         this.clock = clock;
         this.retentionMillis = retention.toMillis();
+        this.replyRetentionMillis = retention.minus(RETENTION_MARGIN).plus(REPLY_RETENTION_MARGIN).toMillis();
         this.journal = journal;
         this.keyFiles = keyFiles;
         this.state = state;
@@ -165,7 +173,12 @@ final class ZoneStore implements AutoCloseable {
      * nothing is acknowledged). Forgets what expired more than the retention ago in the same frame.
      */
     void commit(Transition tx) throws IOException {
-        long forgetBefore = clock.millis() - retentionMillis;
+        long now = clock.millis();
+        long forgetRepliesBefore = now - replyRetentionMillis;
+        if (state.hasRepliesExpiredBefore(forgetRepliesBefore)) {
+            tx.add(new ZoneOp.ForgetExpiredReplies(forgetRepliesBefore));
+        }
+        long forgetBefore = now - retentionMillis;
         if (state.hasExpiredBefore(forgetBefore)) {
             tx.add(new ZoneOp.ForgetExpired(forgetBefore));
         }

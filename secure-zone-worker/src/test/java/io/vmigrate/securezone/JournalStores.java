@@ -22,8 +22,10 @@ final class JournalStores {
 
     static final String HOST = "host-a";
     static final Duration SKEW = Duration.ofSeconds(30);
-    /** What the store keeps an expired entry for: the skew plus the one-day margin. */
+    /** What the store keeps an expired fact for: the skew plus the one-day margin. */
     static final Duration RETENTION = SKEW.plus(ZoneStore.RETENTION_MARGIN);
+    /** What the store keeps an expired command's reply for: the skew plus minutes. */
+    static final Duration REPLY_RETENTION = SKEW.plus(ZoneStore.REPLY_RETENTION_MARGIN);
     static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
     final Path stateDir;

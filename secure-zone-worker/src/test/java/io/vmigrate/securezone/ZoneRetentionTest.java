@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The replay cache and the per-migration facts are forgotten once their command's expiry is more than
- * the retention (skew plus a day) past, durably: a restarted zone has forgotten them too.
+ * The replay cache is forgotten once its command's expiry is more than skew plus minutes past, the
+ * per-migration facts skew plus a day, durably: a restarted zone has forgotten them too, and refuses every
+ * command whose reply it may have forgotten, even under a clock stepped back.
  */
 class ZoneRetentionTest {
 
@@ -36,10 +37,10 @@ class ZoneRetentionTest {
     Path dir;
 
     @Test
-    void entriesAndFactsAreForgottenOneRetentionAfterTheirExpiryAndStayForgottenAfterARestart() throws Exception {
+    void repliesAreForgottenMinutesAndFactsADayAfterTheirExpiryAndStayForgottenAfterARestart() throws Exception {
         var stores = new JournalStores(dir, Suite.INTL, NO_SIZE_COMPACTION);
         long expiresAt = stores.now() + 60_000;
-        long later = expiresAt + Duration.ofHours(2).toMillis();
+        long later = expiresAt + Duration.ofDays(2).toMillis();
         MigrationVm m1 = new MigrationVm("m1", "vm1");
         byte[] live;
         try (ZoneStore store = stores.open()) {
@@ -51,17 +52,27 @@ class ZoneRetentionTest {
             tx.remember(new ReplayEntry("cmd-later", later, new byte[] {2}));
             tx.addFact(Fact.MIGRATE_OUT_VERIFIED, new MigrationVm("m2", "vm2"), later);
             store.commit(tx);
+            assertThat(store.current().repliesForgottenBeforeMillis()).isLessThan(expiresAt);
 
-            // Exactly one retention after the expiry: still remembered.
-            stores.clock.advance(Duration.ofMillis(expiresAt - stores.now()).plus(JournalStores.RETENTION));
+            // Exactly one reply retention after the expiry: the reply is still remembered.
+            stores.clock.advance(Duration.ofMillis(expiresAt - stores.now()).plus(JournalStores.REPLY_RETENTION));
             store.commit(unrelated(store, stores, "cmd-2"));
             assertThat(store.current().replayEntry("cmd-1")).isPresent();
-            assertThat(store.current().has(Fact.CREATE_TARGET_VERIFIED, m1)).isTrue();
 
             stores.clock.advance(Duration.ofMillis(1));
             store.commit(unrelated(store, stores, "cmd-3"));
+            assertThat(store.current().replayEntry("cmd-1")).isEmpty();
+            // From now on a command that expired at or before then is refused whatever the clock says.
+            assertThat(store.current().repliesForgottenBeforeMillis()).isEqualTo(expiresAt + 1);
+            assertThat(store.current().has(Fact.CREATE_TARGET_VERIFIED, m1)).isTrue();
+
+            // Exactly one (fact) retention after the expiry: the facts are still remembered, then forgotten.
+            stores.clock.advance(Duration.ofMillis(expiresAt - stores.now()).plus(JournalStores.RETENTION));
+            store.commit(unrelated(store, stores, "cmd-4"));
+            assertThat(store.current().has(Fact.CREATE_TARGET_VERIFIED, m1)).isTrue();
+            stores.clock.advance(Duration.ofMillis(1));
+            store.commit(unrelated(store, stores, "cmd-5"));
             ZoneState state = store.current();
-            assertThat(state.replayEntry("cmd-1")).isEmpty();
             assertThat(state.has(Fact.CREATE_TARGET_VERIFIED, m1)).isFalse();
             assertThat(state.has(Fact.ATTESTATION_CHECKED, m1)).isFalse();
             assertThat(state.keyInstalled("m1")).isEmpty();
@@ -72,6 +83,33 @@ class ZoneRetentionTest {
         try (ZoneStore reopened = stores.reopen()) {
             assertThat(encoded(reopened.current())).isEqualTo(live);
             assertThat(reopened.current().replayEntry("cmd-1")).isEmpty();
+            assertThat(reopened.current().repliesForgottenBeforeMillis()).isEqualTo(expiresAt + 1);
+        }
+    }
+
+    @Test
+    void aCommandWhoseReplyWasForgottenIsRefusedEvenWhenTheClockIsSteppedBackIntoItsValidity() throws Exception {
+        var clock = new ManualClock(Instant.now());
+        try (var zone = ZoneFixture.provisioned(dir, Suite.GM, clock)) {
+            var client = zone.client();
+            byte[] createTarget = TestCenter.encode(zone.center.createTarget("m1", "vm1", ZoneFixture.HOST, 0));
+            assertThat(client.openCommand(createTarget).getOutcome()).isEqualTo(SecureZoneOutcome.OK);
+
+            // Past the command's ten-minute validity plus skew and the reply retention; the next command commits the
+            // forgetting of its reply.
+            Duration past = Duration.ofMinutes(11).plus(Duration.ofSeconds(30)).plus(ZoneStore.REPLY_RETENTION_MARGIN);
+            clock.advance(past);
+            assertThat(client.openCommand(createTargetValidNow(zone, clock, "m2")).getOutcome())
+                    .isEqualTo(SecureZoneOutcome.OK);
+            // The wall clock is stepped back into the first command's validity: without the watermark it would look
+            // fresh, its reply is gone, and it would be carried out a second time.
+            clock.advance(past.negated());
+            assertRefused(client.openCommand(createTarget), RefusalReason.EXPIRED);
+
+            zone.restart();
+            try (var agent = zone.newClient(zone.agentKey)) {
+                assertRefused(agent.openCommand(createTarget), RefusalReason.EXPIRED);
+            }
         }
     }
 
