@@ -60,7 +60,10 @@ public final class LoadBenchmark {
                 long migrations = args.length > 2 ? Long.parseLong(args[2]) : 100_000;
                 long block = args.length > 3 ? Long.parseLong(args[3]) : 10_000;
                 out = Path.of(args.length > 4 ? args[4] : "benchmarks/target");
-                report = flat(system, load, suite, migrations, block, dataDir);
+                Files.createDirectories(out);
+                // Each block's row is appended as it is measured, so a run stopped early still tells what it saw.
+                Path progress = out.resolve("load-flat-" + suite.name().toLowerCase() + ".progress.md");
+                report = flat(system, load, suite, migrations, block, dataDir, progress);
             } else {
                 throw new IllegalArgumentException("mode is curve or flat, not " + mode);
             }
@@ -150,25 +153,31 @@ public final class LoadBenchmark {
         return windows.stream().map(w -> new double[] {w.throughput(), p99 ? w.p99Millis() : w.p50Millis()}).toList();
     }
 
-    static String flat(EmbeddedSystem system, LoadGenerator load, Suite suite, long migrations, long block, Path dataDir)
-            throws IOException {
+    static String flat(EmbeddedSystem system, LoadGenerator load, Suite suite, long migrations, long block, Path dataDir,
+            Path progress) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append(String.format("### %d migrations through one system, suite %s, %d in flight%n%n", migrations,
                 suite.name().toLowerCase(), load.vms()));
         md.append("| migrations | block throughput | block p50 | block p99 | JVM RSS | heap after GC | disk: broker | center | hosts (each) |\n");
         md.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
         md.append(String.format("| 0 | | | | %s | %s | %s |%n", mib(rssBytes()), mib(heapAfterGcBytes()), disk(dataDir)));
+        Files.writeString(progress, md);
         List<Double> rates = new ArrayList<>();
+        long startedAt = System.nanoTime();
         for (long done = 0; done < migrations; done += block) {
             LoadGenerator.Window w = load.closedLoopFor(load.vms(), Math.min(block, migrations - done));
             rates.add(w.throughput());
-            md.append(String.format("| %d | %.1f /s | %.0f ms | %.0f ms | %s | %s | %s |%n", load.totalCompleted(),
-                    w.throughput(), w.p50Millis(), w.p99Millis(), mib(rssBytes()), mib(heapAfterGcBytes()), disk(dataDir)));
+            String row = String.format("| %d | %.1f /s | %.0f ms | %.0f ms | %s | %s | %s |%n", load.totalCompleted(),
+                    w.throughput(), w.p50Millis(), w.p99Millis(), mib(rssBytes()), mib(heapAfterGcBytes()), disk(dataDir));
+            md.append(row);
+            Files.writeString(progress, row, java.nio.file.StandardOpenOption.APPEND);
             LoggerFactory.getLogger(LoadBenchmark.class).info("flatness run: {} migrations, last block {} /s",
                     load.totalCompleted(), String.format("%.1f", w.throughput()));
         }
         load.drain(DRAIN);
-        md.append(String.format("%nLast block ÷ first block throughput = %.2f.%n", rates.get(rates.size() - 1) / rates.get(0)));
+        md.append(String.format("%nLast block ÷ first block throughput = %.2f; %d migrations in %.1f min (%d failed).%n",
+                rates.get(rates.size() - 1) / rates.get(0), load.totalCompleted(), (System.nanoTime() - startedAt) / 6e10,
+                load.totalFailed()));
         return md.toString();
     }
 

@@ -61,6 +61,7 @@ final class LoadGenerator implements AutoCloseable {
     private final Map<String, InFlight> inFlight = new HashMap<>();
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
     private long totalCompleted;
+    private long totalFailed;
 
     LoadGenerator(EmbeddedSystem system) {
         this.system = system;
@@ -87,6 +88,11 @@ final class LoadGenerator implements AutoCloseable {
     /** VMs that can be migrated (each has at most one migration in flight). */
     int vms() {
         return idleVms.size() + inFlight.size();
+    }
+
+    /** Migrations that ended otherwise (ABORTED, REJECTED) since this generator started. */
+    long totalFailed() {
+        return totalFailed;
     }
 
     /** Migrations completed (DONE) since this generator started. */
@@ -197,6 +203,8 @@ final class LoadGenerator implements AutoCloseable {
             if (step == MigrationStep.DONE) {
                 hostOf.put(ended.vmId(), ended.to());
                 totalCompleted++;
+            } else {
+                totalFailed++;
             }
             idleVms.add(ended.vmId());
             if (window != null) {
