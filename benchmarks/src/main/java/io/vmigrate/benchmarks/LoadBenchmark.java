@@ -100,6 +100,10 @@ public final class LoadBenchmark {
             load.drain(DRAIN);
         }
         double cryptoBound = EndToEndBenchmark.cryptoBoundMigrationsPerSecond(suite);
+        SignatureCount counted = SignatureCount.of(system.clientProperties(), system.topics(), system.hostIds());
+        int signs = (int) Math.round(counted.signsPerMigration());
+        int verifies = (int) Math.round(counted.verifiesPerMigration());
+        double countedBound = EndToEndBenchmark.cryptoBoundMigrationsPerSecond(suite, signs, verifies);
         double floor = EndToEndBenchmark.SEQUENTIAL_HOPS * hopP50;
 
         String name = suite.name().toLowerCase();
@@ -128,10 +132,14 @@ public final class LoadBenchmark {
         }
         LoadGenerator.Window low = closed.get(0);
         md.append(String.format("%nYardsticks of the same run: raw hop p50 %.3f ms (× %d sequential hops = %.1f ms); "
-                + "crypto-bound rate %.0f migrations/s.%n", hopP50, EndToEndBenchmark.SEQUENTIAL_HOPS, floor, cryptoBound));
-        md.append(String.format("Ratios: peak throughput ÷ crypto-bound rate = %.3f; one in flight, p50 ÷ (hops × hop p50) "
-                + "= %.1f, p99 ÷ (hops × hop p50) = %.1f.%n", peak / cryptoBound, low.p50Millis() / floor,
-                low.p99Millis() / floor));
+                + "crypto-bound rate %.0f migrations/s with the assumed %d signs + %d verifies per migration, %.0f /s "
+                + "with the %d signs + %d verifies counted on this run's topics (%.1f + %.1f over %d migrations).%n",
+                hopP50, EndToEndBenchmark.SEQUENTIAL_HOPS, floor, cryptoBound, EndToEndBenchmark.SIGNS,
+                EndToEndBenchmark.VERIFIES, countedBound, signs, verifies, counted.signsPerMigration(),
+                counted.verifiesPerMigration(), counted.migrations()));
+        md.append(String.format("Ratios: peak throughput ÷ crypto-bound rate = %.3f (÷ the counted one: %.3f); one in "
+                + "flight, p50 ÷ (hops × hop p50) = %.1f, p99 ÷ (hops × hop p50) = %.1f.%n", peak / cryptoBound,
+                peak / countedBound, low.p50Millis() / floor, low.p99Millis() / floor));
         md.append(String.format("%n![latency against throughput, suite %s](%s)%n", name, svg.getFileName()));
         return md.toString();
     }
@@ -217,28 +225,42 @@ public final class LoadBenchmark {
                 + String.join(", ", perHost);
     }
 
+    /**
+     * Disk space the directory's files take ({@code du -sk}: allocated blocks, so the broker's preallocated,
+     * sparse index files count for what they hold, not their 10 MiB length); their apparent size if du is absent.
+     */
     private static long bytes(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return 0;
         }
-        for (int attempt = 1; ; attempt++) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                return paths.filter(Files::isRegularFile).mapToLong(path -> {
-                    try {
-                        return Files.size(path);
-                    } catch (IOException e) {
-                        return 0; // a file removed while walking (a rolled segment, a compaction)
-                    }
-                }).sum();
-            } catch (java.io.UncheckedIOException e) {
-                if (attempt == 3) { // a directory removed while walking, three times running
-                    throw e.getCause();
+        try {
+            Process du = new ProcessBuilder("du", "-sk", dir.toString()).redirectErrorStream(false).start();
+            String out = new String(du.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (du.waitFor() == 0 || !out.isBlank()) {
+                return Long.parseLong(out.trim().split("\\s+")[0]) * 1024;
+            }
+        } catch (IOException | NumberFormatException e) {
+            // no du here: fall back to the apparent size
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long total = 0;
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : (Iterable<Path>) paths.filter(Files::isRegularFile)::iterator) {
+                try {
+                    total += Files.size(path);
+                } catch (IOException e) {
+                    // removed while walking (a rolled segment, a compaction)
                 }
             }
+        } catch (java.io.UncheckedIOException e) {
+            // a directory removed while walking: what was counted stands
         }
+        return total;
     }
 
     private static String mib(long bytes) {
-        return String.format("%.1f MiB", bytes / (1024.0 * 1024.0));
+        return bytes < (10 << 20) ? String.format("%.0f KiB", bytes / 1024.0)
+                : String.format("%.1f MiB", bytes / (1024.0 * 1024.0));
     }
 }
