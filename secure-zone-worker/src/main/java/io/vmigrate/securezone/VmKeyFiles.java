@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -74,6 +75,21 @@ final class VmKeyFiles {
         AtomicFiles.write(file(key.vmId(), key.epoch()), key.sealedPrivateKey(), AtomicFiles.Permissions.OWNER_ONLY);
     }
 
+    /** As {@link #withSealedBytes}, empty if the key's file is missing. */
+    Optional<InstalledVmKey> withSealedBytesIfPresent(InstalledVmKey key) throws IOException {
+        if (key.sealedPrivateKey().length == 0 && !Files.exists(file(key.vmId(), key.epoch()))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(withSealedBytes(key));
+        } catch (IOException e) {
+            if (e.getCause() instanceof NoSuchFileException) {
+                return Optional.empty(); // removed between the check and the read
+            }
+            throw e;
+        }
+    }
+
     /** The sealed bytes of the VM's key of {@code epoch}; an {@link IOException} if there are none. */
     byte[] read(String vmId, long epoch) throws IOException {
         Path file = file(vmId, epoch);
@@ -87,7 +103,12 @@ final class VmKeyFiles {
         if (size > MAX_FILE_BYTES) {
             throw new IOException("sealed VM key file " + file + " holds " + size + " bytes, more than " + MAX_FILE_BYTES);
         }
-        return Files.readAllBytes(file);
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new IOException("the sealed VM key of " + vmId + " epoch " + epoch + " is missing (" + file
+                    + "): the zone state was altered", e);
+        }
     }
 
     /** Overwrites the key's file with zeros, fsyncs, then removes it; nothing if it is already gone. */

@@ -51,11 +51,27 @@ public final class VtcmStore {
             throw new IOException("secure zone in " + stateDir + " has a state file but no state-sealing key");
         }
         VmKeyFiles files = VmKeyFiles.of(stateDir);
-        List<InstalledVmKey> installed = new java.util.ArrayList<>();
-        for (InstalledVmKey key : ZoneJournal.readAny(stateDir, sealing.get()).installedKeys()) {
-            installed.add(files.withSealedBytes(key));
+        // While the zone runs, a key read from the journal may be destroyed before its file is read: then the
+        // journal is read again, which no longer names it. A file still missing after that was removed by someone else.
+        for (int attempt = 1; ; attempt++) {
+            List<InstalledVmKey> installed = new java.util.ArrayList<>();
+            boolean raced = false;
+            for (InstalledVmKey key : ZoneJournal.readAny(stateDir, sealing.get()).installedKeys()) {
+                Optional<InstalledVmKey> withBytes = files.withSealedBytesIfPresent(key);
+                if (withBytes.isEmpty()) {
+                    raced = true;
+                    break;
+                }
+                installed.add(withBytes.get());
+            }
+            if (!raced) {
+                return List.copyOf(installed);
+            }
+            if (attempt == 3) {
+                throw new IOException("secure zone state in " + stateDir + " names installed VM keys whose sealed key "
+                        + "files are missing");
+            }
         }
-        return List.copyOf(installed);
     }
 
     static byte[] seal(Aead sealing, PrivateKeyHandle vmKey, String vmId, long epoch) {
