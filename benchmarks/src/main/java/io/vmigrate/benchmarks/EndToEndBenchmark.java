@@ -1,5 +1,6 @@
 package io.vmigrate.benchmarks;
 
+import io.vmigrate.common.io.AtomicFiles;
 import io.vmigrate.embedded.EmbeddedSystem;
 import io.vmigrate.cli.operator.MigrationWatcher;
 import io.vmigrate.cli.operator.Operator;
@@ -17,7 +18,6 @@ import io.vmigrate.trust.Signer;
 import io.vmigrate.trust.Suite;
 import io.vmigrate.trust.Verifier;
 import io.vmigrate.trust.WrappedKey;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -98,7 +98,7 @@ public final class EndToEndBenchmark {
             Files.writeString(report, table);
             LoggerFactory.getLogger(EndToEndBenchmark.class).info("end-to-end figures written to {}:\n{}", report, table);
         } finally {
-            deleteRecursively(dataDir);
+            AtomicFiles.deleteTree(dataDir);
         }
     }
 
@@ -318,14 +318,6 @@ public final class EndToEndBenchmark {
     private static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalStateException(message);
-        }
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.vmigrate.benchmarks;
 
+import io.vmigrate.common.io.AtomicFiles;
 import io.vmigrate.embedded.EmbeddedSystem;
 import io.vmigrate.trust.Suite;
 import java.io.IOException;
@@ -68,7 +69,7 @@ public final class LoadBenchmark {
                 throw new IllegalArgumentException("mode is curve or flat, not " + mode);
             }
         } finally {
-            EndToEndBenchmark.deleteRecursively(dataDir);
+            AtomicFiles.deleteTree(dataDir);
         }
         Files.createDirectories(out);
         Path file = out.resolve("load-" + mode + "-" + suite.name().toLowerCase() + ".md");

@@ -77,37 +77,29 @@ final class VmKeyFiles {
 
     /** As {@link #withSealedBytes}, empty if the key's file is missing. */
     Optional<InstalledVmKey> withSealedBytesIfPresent(InstalledVmKey key) throws IOException {
-        if (key.sealedPrivateKey().length == 0 && !Files.exists(file(key.vmId(), key.epoch()))) {
-            return Optional.empty();
+        if (key.sealedPrivateKey().length > 0) {
+            return Optional.of(key);
         }
-        try {
-            return Optional.of(withSealedBytes(key));
-        } catch (IOException e) {
-            if (e.getCause() instanceof NoSuchFileException) {
-                return Optional.empty(); // removed between the check and the read
-            }
-            throw e;
-        }
+        return readIfPresent(key.vmId(), key.epoch()).map(sealed ->
+                new InstalledVmKey(key.vmId(), key.epoch(), key.keyFingerprint(), key.migrationId(), sealed));
     }
 
     /** The sealed bytes of the VM's key of {@code epoch}; an {@link IOException} if there are none. */
     byte[] read(String vmId, long epoch) throws IOException {
+        return readIfPresent(vmId, epoch).orElseThrow(() -> new IOException("the sealed VM key of " + vmId + " epoch "
+                + epoch + " is missing (" + file(vmId, epoch) + "): the zone state was altered"));
+    }
+
+    private Optional<byte[]> readIfPresent(String vmId, long epoch) throws IOException {
         Path file = file(vmId, epoch);
-        long size;
         try {
-            size = Files.size(file);
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new IOException("sealed VM key file " + file + " holds " + size + " bytes, more than " + MAX_FILE_BYTES);
+            }
+            return Optional.of(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
-            throw new IOException("the sealed VM key of " + vmId + " epoch " + epoch + " is missing (" + file
-                    + "): the zone state was altered", e);
-        }
-        if (size > MAX_FILE_BYTES) {
-            throw new IOException("sealed VM key file " + file + " holds " + size + " bytes, more than " + MAX_FILE_BYTES);
-        }
-        try {
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new IOException("the sealed VM key of " + vmId + " epoch " + epoch + " is missing (" + file
-                    + "): the zone state was altered", e);
+            return Optional.empty();
         }
     }
 

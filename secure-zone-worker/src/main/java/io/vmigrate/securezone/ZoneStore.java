@@ -64,12 +64,12 @@ final class ZoneStore implements AutoCloseable {
     private final Map<String, PrivateKeyHandle> vmKeys = new HashMap<>();
     private final ZoneState state;
 
-    private ZoneStore(String hostId, Clock clock, Duration retention, ZoneJournal journal, VmKeyFiles keyFiles,
+    private ZoneStore(String hostId, Clock clock, Duration skew, ZoneJournal journal, VmKeyFiles keyFiles,
             ZoneState state) {
         this.hostId = hostId;
         this.clock = clock;
-        this.retentionMillis = retention.toMillis();
-        this.replyRetentionMillis = retention.minus(RETENTION_MARGIN).plus(REPLY_RETENTION_MARGIN).toMillis();
+        this.retentionMillis = skew.plus(RETENTION_MARGIN).toMillis();
+        this.replyRetentionMillis = skew.plus(REPLY_RETENTION_MARGIN).toMillis();
         this.journal = journal;
         this.keyFiles = keyFiles;
         this.state = state;
@@ -89,7 +89,6 @@ final class ZoneStore implements AutoCloseable {
      */
     static ZoneStore open(String hostId, Suite suite, Path stateDir, Aead vtcmSealing, Aead stateSealing,
             boolean firstStart, Clock clock, Duration skew, long compactionFloorBytes) throws IOException {
-        Duration retention = skew.plus(RETENTION_MARGIN);
         VmKeyFiles keyFiles = VmKeyFiles.opened(stateDir);
         Optional<ZoneJournal.Opened> opened = ZoneJournal.open(stateDir, suite, hostId, stateSealing, compactionFloorBytes);
         ZoneState state;
@@ -116,7 +115,7 @@ final class ZoneStore implements AutoCloseable {
         ZoneJournal journal = opened.isPresent() ? opened.get().journal()
                 // Durable before anything is served, and before the old file goes.
                 : ZoneJournal.create(stateDir, suite, hostId, stateSealing, compactionFloorBytes, state);
-        ZoneStore store = new ZoneStore(hostId, clock, retention, journal, keyFiles, state);
+        ZoneStore store = new ZoneStore(hostId, clock, skew, journal, keyFiles, state);
         try {
             // Left over when an upgrade was interrupted after its journal was written: the journal holds all of it.
             Path oldFile = ZoneStateFile.file(stateDir);
