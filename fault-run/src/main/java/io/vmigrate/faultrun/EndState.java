@@ -28,10 +28,10 @@ final class EndState {
     }
 
     static EndState check(RunSystem system, List<RequestedMigration> requested, List<InjectedDuplicate> duplicates,
-            Duration grace, PrintWriter out) throws InterruptedException, IOException {
+            List<InjectedFault> faults, Duration grace, PrintWriter out) throws InterruptedException, IOException {
         long settleEnd = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
         while (true) {
-            InvariantReport settling = InvariantChecks.check(system.layout(), system.adminClient(), requested, duplicates, grace);
+            InvariantReport settling = InvariantChecks.check(system.layout(), system.adminClient(), requested, duplicates, faults, grace);
             if (settling.holds() || System.nanoTime() > settleEnd) {
                 break;
             }
@@ -39,7 +39,7 @@ final class EndState {
             Thread.sleep(SETTLE_INTERVAL.toMillis());
         }
         system.stopComponents();
-        InvariantReport report = InvariantChecks.check(system.layout(), system.adminClient(), requested, duplicates, grace);
+        InvariantReport report = InvariantChecks.check(system.layout(), system.adminClient(), requested, duplicates, faults, grace);
         out.println();
         out.println("invariants, read from the disks, the zones and the topics after every component stopped:");
         report.printTo(out);

@@ -83,7 +83,7 @@ public final class FaultRun {
                 runErrors.add("only " + injector.injected().size() + " of " + schedule.faults().size() + " faults injected");
             }
             FaultRunFigures figures = FaultRunFigures.of(loadStart, ends, faultsFrom, injector.injected());
-            EndState end = EndState.check(system, requested, injector.duplicates(), settings.grace(), out);
+            EndState end = EndState.check(system, requested, injector.duplicates(), injector.injected(), settings.grace(), out);
             out.println();
             figures.printMarkdown(out);
             FaultRunResult result = new FaultRunResult(settings, schedule, injector.injected(), figures, end.report(),

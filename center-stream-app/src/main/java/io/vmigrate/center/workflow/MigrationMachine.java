@@ -292,8 +292,26 @@ public final class MigrationMachine {
             }
         }
         Draft draft = Draft.of(state, now, messageIds);
+        if (deadlinePassed(state, now)) {
+            // The tick may not have fired yet: a completion that arrives late must not commit (PROTOCOL rule 3).
+            steps.abort(draft, RefusalReason.DEADLINE_PASSED, "not committed by the deadline " + state.getDeadline()
+                    + "; " + reply.type() + " " + reply.messageId() + " came after it", reply.messageId());
+            return draft.keptAsCurrent();
+        }
         replies.apply(draft, facts, reply);
         return draft.keptAsCurrent();
+    }
+
+    /**
+     * Whether an in-flight migration must abort because its deadline passed before it committed. A registration
+     * whose key was delivered is not aborted by the clock: the host may have installed the key (its answer only
+     * late), and an abort would leave the VM unbound with an unbound key in its zone. It ends on the host's answer:
+     * installed (bound) or refused (aborted; the agent asks again).
+     */
+    private static boolean deadlinePassed(MigrationState state, Instant now) {
+        boolean awaitingHostInstall = state.getRegistration() && state.getStep() == MigrationStep.KEY_DELIVERED;
+        return MigrationSteps.isInFlight(state) && !MigrationSteps.isCommitted(state) && !awaitingHostInstall
+                && now.isAfter(state.getDeadline());
     }
 
     /**
@@ -310,11 +328,7 @@ public final class MigrationMachine {
             return Outcome.untouched();
         }
         Draft draft = Draft.of(state, now, messageIds);
-        // A registration whose key was delivered is not aborted by the clock: the host may have installed the key
-        // (its answer only late), and an abort would leave the VM unbound with an unbound key in its zone. It ends
-        // on the host's answer: installed (bound) or refused (aborted; the agent asks again).
-        boolean awaitingHostInstall = state.getRegistration() && state.getStep() == MigrationStep.KEY_DELIVERED;
-        if (!MigrationSteps.isCommitted(state) && !awaitingHostInstall && now.isAfter(state.getDeadline())) {
+        if (deadlinePassed(state, now)) {
             steps.abort(draft, RefusalReason.DEADLINE_PASSED, "not committed by the deadline " + state.getDeadline(), null);
             return draft.keptAsCurrent();
         }

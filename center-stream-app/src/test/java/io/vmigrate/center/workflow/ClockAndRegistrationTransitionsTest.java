@@ -51,6 +51,26 @@ class ClockAndRegistrationTransitionsTest {
     }
 
     @Test
+    void aCompletionThatArrivesAfterTheDeadlineBeforeTheTickAbortsInsteadOfCommitting() {
+        FakeCenter center = new FakeCenter("h1", "h2");
+        center.registered("vm1", "h1");
+        center.request("m1", "vm1", "h1", "h2");
+        center.reply("h2", "m1", "vm1", Replies.targetCreated("m1", "vm1", "h2"));
+        String fingerprint = center.lastKeyDelivered("h2");
+        center.reply("h2", "m1", "vm1", Replies.keyInstalled("m1", "vm1", "h2", fingerprint, 1));
+        center.reply("h1", "m1", "vm1", Replies.attestation("m1", "vm1", "h1"));
+        center.now = center.now.plus(FakeCenter.DEADLINE).plusSeconds(1);
+
+        Outcome late = center.reply("h2", "m1", "vm1", Replies.completed("m1", "vm1", "h2", fingerprint, 1));
+
+        assertThat(late.next().getStep()).isEqualTo(ABORTED);
+        assertThat(late.next().getOutcomeReason()).isEqualTo(RefusalReason.DEADLINE_PASSED);
+        assertThat(center.steps("m1")).doesNotContain(COMMITTED).endsWith(ABORTING, ABORTED);
+        assertThat(center.bindings.get("vm1").getBinding().getHostId()).isEqualTo("h1");
+        assertThat(center.sent("h1", DeregisterVm.class)).isEmpty();
+    }
+
+    @Test
     void anAbortAwaitedFromARetiredHostIsGivenUp() {
         FakeCenter center = new FakeCenter("h1", "h2");
         center.registered("vm1", "h1");

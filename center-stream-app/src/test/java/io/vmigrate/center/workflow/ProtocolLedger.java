@@ -92,6 +92,8 @@ final class ProtocolLedger {
                 if (!migration.getRegistration()) {
                     assertThat(before).as("%s commits only after the completion report", id)
                             .contains(MigrationStep.ATTESTATION_FORWARDED, MigrationStep.COMPLETION_REPORTED);
+                    assertThat(center.now).as("%s commits no later than its deadline", id)
+                            .isBeforeOrEqualTo(migration.getDeadline());
                 }
                 committed.add(id);
             }

@@ -23,7 +23,7 @@ final class ProtocolWorld {
     enum Kind {
         TARGET_CREATED, KEY_INSTALLED, KEY_INSTALLED_WRONG, KEY_INSTALL_FAILED, ATTESTATION, COMPLETED, COMPLETED_WRONG,
         DEREGISTERED, DEREGISTERED_STALE, REFUSED, REFUSED_REPLAYED, REFUSED_FORGED, ABORT_ACK, WRONG_PARTY, OTHER_MIGRATION,
-        REPLAY_EARLIER, TICK_SHORT, TICK_RETRY, TICK_PAST_DEADLINE, NEW_REQUEST, REQUEST_ELSEWHERE, DUPLICATE_REQUEST, REGISTER,
+        REPLAY_EARLIER, TICK_SHORT, TICK_RETRY, TICK_PAST_DEADLINE, CLOCK_PAST_DEADLINE_UNTICKED, NEW_REQUEST, REQUEST_ELSEWHERE, DUPLICATE_REQUEST, REGISTER,
         TOGGLE_ENROLLMENT
     }
 
@@ -55,6 +55,8 @@ final class ProtocolWorld {
             case TICK_SHORT -> center.tick(Duration.ofSeconds(1)).forEach(ledger::check);
             case TICK_RETRY -> center.tick(FakeCenter.DEREGISTER_RETRY).forEach(ledger::check);
             case TICK_PAST_DEADLINE -> center.tick(FakeCenter.DEADLINE.plusSeconds(1)).forEach(ledger::check);
+            // The ticker is late: the next reply, not the clock, is the first event past the deadline.
+            case CLOCK_PAST_DEADLINE_UNTICKED -> center.now = center.now.plus(FakeCenter.DEADLINE).plusSeconds(1);
             case NEW_REQUEST -> newRequest(move.pick(), false);
             case REQUEST_ELSEWHERE -> newRequest(move.pick(), true);
             case DUPLICATE_REQUEST -> {

@@ -2,6 +2,7 @@ package io.vmigrate.faultrun.invariants;
 
 import io.vmigrate.cli.datadir.StatusUrlFile;
 import io.vmigrate.faultrun.InjectedDuplicate;
+import io.vmigrate.faultrun.InjectedFault;
 import io.vmigrate.faultrun.RequestedMigration;
 import io.vmigrate.faultrun.RunLayout;
 import io.vmigrate.forensics.CenterBindings;
@@ -25,13 +26,13 @@ public final class InvariantChecks {
     private InvariantChecks() {}
 
     /**
-     * As {@link #check(RunLayout, Map, List, List, Duration, Optional)}, comparing the replay's bindings with the
+     * As {@link #check(RunLayout, Map, List, List, List, Duration, Optional)}, comparing the replay's bindings with the
      * center whose status API the layout's {@code status.url} names, if it answers (as {@code vmigrate replay}
      * does), else with {@code vm.inventory}.
      */
     public static InvariantReport check(RunLayout layout, Map<String, Object> kafkaClient, List<RequestedMigration> requested,
-            List<InjectedDuplicate> duplicates, Duration grace) throws IOException {
-        return check(layout, kafkaClient, requested, duplicates, grace,
+            List<InjectedDuplicate> duplicates, List<InjectedFault> faults, Duration grace) throws IOException {
+        return check(layout, kafkaClient, requested, duplicates, faults, grace,
                 StatusUrlFile.read(layout.dataDir()).filter(CenterBindings::answers));
     }
 
@@ -41,17 +42,19 @@ public final class InvariantChecks {
      * @param kafkaClient a client that may read every topic (the cluster's super user)
      * @param requested every migration the run asked for
      * @param duplicates the exact copies of records the run produced on purpose
+     * @param faults the faults the run injected (a committed migration may end as late as they kept its source down)
      * @param grace how long after its deadline a migration may still end
      * @param centerStatusUrl the live center to compare the replay's bindings with; empty: {@code vm.inventory}
      */
     public static InvariantReport check(RunLayout layout, Map<String, Object> kafkaClient, List<RequestedMigration> requested,
-            List<InjectedDuplicate> duplicates, Duration grace, Optional<URI> centerStatusUrl) throws IOException {
+            List<InjectedDuplicate> duplicates, List<InjectedFault> faults, Duration grace, Optional<URI> centerStatusUrl)
+            throws IOException {
         ClusterSnapshot cluster = ClusterSnapshot.read(kafkaClient, CenterKeyOption.resolve(null, layout.dataDir()),
                 centerStatusUrl, ReplayEngine.DEFAULT_CLOCK_SKEW);
         Map<String, InventoryRecord> bindings = InventoryRecord.current(cluster.inventory());
         List<InvariantResult> results = new ArrayList<>();
         results.add(VmOnExactlyOneHostCheck.check(VmsOnDisk.read(layout), bindings));
-        results.add(EveryMigrationEndedCheck.check(requested, cluster.audit(), cluster.rejections(), grace));
+        results.add(EveryMigrationEndedCheck.check(requested, cluster.audit(), cluster.rejections(), faults, grace));
         results.add(AbortKeptBindingCheck.check(cluster.audit(), cluster.inventory()));
         results.add(EpochsGrewCheck.check(cluster.inventory(), duplicates));
         results.add(KeyOnlyOnBindingHostCheck.check(InstalledKeys.read(layout), bindings));

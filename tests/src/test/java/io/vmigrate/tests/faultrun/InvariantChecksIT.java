@@ -259,7 +259,7 @@ class InvariantChecksIT {
     }
 
     private InvariantReport check(List<RequestedMigration> asked, List<InjectedDuplicate> duplicates) throws IOException {
-        return InvariantChecks.check(layout, system.clientProperties(), asked, duplicates, GRACE);
+        return InvariantChecks.check(layout, system.clientProperties(), asked, duplicates, List.of(), GRACE);
     }
 
     private MigrationStep migrate(String vm, String to, Optional<Duration> deadline) {
