@@ -43,6 +43,9 @@ public final class LoadBenchmark {
     private static final Duration DRAIN = Duration.ofMinutes(3);
     private static final int[] CONCURRENCY = {1, 3, 10, 30, 90};
     private static final double[] LOAD_FRACTIONS = {0.1, 0.5, 0.9};
+    private static final int[] CEILING_CONCURRENCY = {1, 10, 30, 90};
+    private static final int CEILING_VMS = 90;
+    private static final Duration CEILING_WARM_UP = Duration.ofSeconds(20);
 
     private LoadBenchmark() {}
 
@@ -56,7 +59,7 @@ public final class LoadBenchmark {
                 LoadGenerator load = new LoadGenerator(system)) {
             if (mode.equals("curve")) {
                 out = Path.of(args.length > 2 ? args[2] : "benchmarks/target");
-                report = curve(system, load, suite, out);
+                report = curve(system, load, suite, out, dataDir);
             } else if (mode.equals("flat")) {
                 long migrations = args.length > 2 ? Long.parseLong(args[2]) : 100_000;
                 long block = args.length > 3 ? Long.parseLong(args[3]) : 10_000;
@@ -65,8 +68,11 @@ public final class LoadBenchmark {
                 // Each block's row is appended as it is measured, so a run stopped early still tells what it saw.
                 Path progress = out.resolve("load-flat-" + suite.name().toLowerCase() + ".progress.md");
                 report = flat(system, load, suite, migrations, block, dataDir, progress);
+            } else if (mode.equals("ceiling")) {
+                out = Path.of(args.length > 2 ? args[2] : "benchmarks/target");
+                report = ceilingTable(ceiling(system, dataDir));
             } else {
-                throw new IllegalArgumentException("mode is curve or flat, not " + mode);
+                throw new IllegalArgumentException("mode is curve, flat or ceiling, not " + mode);
             }
         } finally {
             AtomicFiles.deleteTree(dataDir);
@@ -77,7 +83,38 @@ public final class LoadBenchmark {
         LoggerFactory.getLogger(LoadBenchmark.class).info("load figures written to {}:\n{}", file, report);
     }
 
-    static String curve(EmbeddedSystem system, LoadGenerator load, Suite suite, Path out) throws Exception {
+    /**
+     * The bare exactly-once pipeline's closed loops ({@link ExactlyOnceCeiling}), after its own warm-up, on the
+     * same broker while the system idles.
+     */
+    static List<LoadGenerator.Window> ceiling(EmbeddedSystem system, Path dataDir) throws Exception {
+        List<LoadGenerator.Window> windows = new ArrayList<>();
+        try (ExactlyOnceCeiling ceiling = new ExactlyOnceCeiling(system, ExactlyOnceCeiling.stateDir(dataDir),
+                EndToEndBenchmark.centerSettings(System.getProperties())).start()) {
+            ceiling.closedLoop(CEILING_VMS, CEILING_VMS, CEILING_WARM_UP);
+            for (int concurrency : CEILING_CONCURRENCY) {
+                ceiling.closedLoop(CEILING_VMS, concurrency, RAMP);
+                windows.add(ceiling.closedLoop(CEILING_VMS, concurrency, CLOSED_WINDOW));
+            }
+        }
+        return windows;
+    }
+
+    private static String ceilingTable(List<LoadGenerator.Window> windows) {
+        StringBuilder md = new StringBuilder();
+        md.append(String.format("The ceiling of the same run: the protocol's message graph as a bare exactly-once pipeline on the "
+                + "same broker (no crypto, zones, fsync or hypervisor; %d B messages, %d B audit records, %d B state):%n%n",
+                ExactlyOnceCeiling.MESSAGE_BYTES, ExactlyOnceCeiling.AUDIT_BYTES, ExactlyOnceCeiling.STATE_BYTES));
+        md.append("| load | window | DONE | throughput | p50 | p99 |\n");
+        md.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        for (LoadGenerator.Window w : windows) {
+            md.append(String.format("| %s | %.0f s | %d | %.1f /s | %.1f ms | %.1f ms |%n", w.load(), w.seconds(), w.completed(),
+                    w.throughput(), w.p50Millis(), w.p99Millis()));
+        }
+        return md.toString();
+    }
+
+    static String curve(EmbeddedSystem system, LoadGenerator load, Suite suite, Path out, Path dataDir) throws Exception {
         Histogram hop = EndToEndBenchmark.rawHop(system);
         double hopP50 = hop.getValueAtPercentile(50) / 1e6;
         load.closedLoop(load.vms(), WARM_UP);
@@ -100,6 +137,8 @@ public final class LoadBenchmark {
             cpu.add(use.processShare());
             load.drain(DRAIN);
         }
+        List<LoadGenerator.Window> ceiling = ceiling(system, dataDir);
+        double ceilingPeak = ceiling.stream().mapToDouble(LoadGenerator.Window::throughput).max().orElseThrow();
         double cryptoBound = EndToEndBenchmark.cryptoBoundMigrationsPerSecond(suite);
         SignatureCount counted = SignatureCount.of(system.clientProperties(), system.topics(), system.hostIds());
         int signs = (int) Math.round(counted.signsPerMigration());
@@ -141,6 +180,12 @@ public final class LoadBenchmark {
         md.append(String.format("Ratios: peak throughput ÷ crypto-bound rate = %.3f (÷ the counted one: %.3f); one in "
                 + "flight, p50 ÷ (hops × hop p50) = %.1f, p99 ÷ (hops × hop p50) = %.1f.%n", peak / cryptoBound,
                 peak / countedBound, low.p50Millis() / floor, low.p99Millis() / floor));
+        md.append("\n").append(ceilingTable(ceiling));
+        LoadGenerator.Window ceilingLow = ceiling.get(0);
+        md.append(String.format("%nAgainst that ceiling: peak throughput ÷ ceiling peak = %.3f (%.1f ÷ %.1f /s); one in flight, "
+                + "p50 ÷ ceiling p50 = %.1f (%.1f ÷ %.1f ms), p99 ÷ ceiling p99 = %.1f; the ceiling's own p50 ÷ (hops × hop p50) = %.1f.%n",
+                peak / ceilingPeak, peak, ceilingPeak, low.p50Millis() / ceilingLow.p50Millis(), low.p50Millis(),
+                ceilingLow.p50Millis(), low.p99Millis() / ceilingLow.p99Millis(), ceilingLow.p50Millis() / floor));
         md.append(String.format("%n![latency against throughput, suite %s](%s)%n", name, svg.getFileName()));
         return md.toString();
     }

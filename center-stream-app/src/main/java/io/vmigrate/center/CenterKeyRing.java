@@ -26,8 +26,11 @@ import java.util.Optional;
  */
 final class CenterKeyRing {
 
-    /** One key and the statement that introduced it (none for the first). */
-    record Link(PrivateKeyHandle key, Optional<CenterKeyRotation> introducedBy) {}
+    /**
+     * One key, its signer and the statement that introduced it (none for the first). The signer is made once per
+     * key: making one initialises a signature (for SM2 a scalar multiplication), which costs more than signing.
+     */
+    record Link(PrivateKeyHandle key, Signer signer, Optional<CenterKeyRotation> introducedBy) {}
 
     private final CryptoSuite crypto;
     private final List<Link> links = new ArrayList<>();
@@ -35,7 +38,7 @@ final class CenterKeyRing {
 
     CenterKeyRing(CryptoSuite crypto, PrivateKeyHandle first) {
         this.crypto = crypto;
-        links.add(new Link(first, Optional.empty()));
+        links.add(new Link(first, crypto.signer(first), Optional.empty()));
     }
 
     /** Appends a successor of the newest key; the statement must name the newest key as the old one. */
@@ -46,7 +49,7 @@ final class CenterKeyRing {
             throw new IllegalArgumentException("rotation " + statement.getSequence() + " does not follow key "
                     + newest().keyId() + " (rotation " + (links.size() - 1) + ")");
         }
-        links.add(new Link(key, Optional.of(statement)));
+        links.add(new Link(key, crypto.signer(key), Optional.of(statement)));
     }
 
     /** The key secure zones pin at provisioning: the root every rotation chains from. */
@@ -55,7 +58,11 @@ final class CenterKeyRing {
     }
 
     synchronized PrivateKeyHandle newest() {
-        return links.get(links.size() - 1).key();
+        return newestLink().key();
+    }
+
+    private synchronized Link newestLink() {
+        return links.get(links.size() - 1);
     }
 
     /** How many rotations the ring holds (the next one has this number plus one). */
@@ -70,10 +77,6 @@ final class CenterKeyRing {
     /** Signs with whichever key is newest at the moment of signing. */
     Signer signer() {
         return signer;
-    }
-
-    Signer signerOf(PrivateKeyHandle key) {
-        return crypto.signer(key);
     }
 
     /** A verifier of any key of the ring: what the center signed, under any of its keys, is its own. */
@@ -94,7 +97,7 @@ final class CenterKeyRing {
             Instant validFrom = link.introducedBy().map(CenterKeyRotation::getValidFrom).orElse(at);
             Instant validUntil = i + 1 < links.size()
                     ? links.get(i + 1).introducedBy().orElseThrow().getOldKeyValidUntil() : null;
-            Signer by = crypto.signer(links.get(Math.max(0, i - 1)).key());
+            Signer by = links.get(Math.max(0, i - 1)).signer();
             CenterKey key = TrustRegistryEntries.centerKeyValidity(link.key().publicKey(), validFrom, validUntil);
             entries.add(TrustRegistryEntries.centerKey(key, at, by));
         }
@@ -107,13 +110,13 @@ final class CenterKeyRing {
      * the key named last on this thread is the one that signs.
      */
     private final class NewestKeySigner implements Signer {
-        private final ThreadLocal<PrivateKeyHandle> named = new ThreadLocal<>();
+        private final ThreadLocal<Signer> named = new ThreadLocal<>();
 
         @Override
         public KeyId keyId() {
-            PrivateKeyHandle key = newest();
-            named.set(key);
-            return key.keyId();
+            Signer newest = newestLink().signer();
+            named.set(newest);
+            return newest.keyId();
         }
 
         @Override
@@ -123,9 +126,9 @@ final class CenterKeyRing {
 
         @Override
         public SignatureBlob sign(byte[] message, Context context) {
-            PrivateKeyHandle key = named.get();
+            Signer signer = named.get();
             named.remove();
-            return crypto.signer(key != null ? key : newest()).sign(message, context);
+            return (signer != null ? signer : newestLink().signer()).sign(message, context);
         }
     }
 }

@@ -274,8 +274,8 @@ public final class CenterVault implements AutoCloseable {
 
     /** Signs with one fixed key of the ring: the old key signs the announcement of its successor. */
     Signer signerOf(String keyId) {
-        return ring.links().stream().map(CenterKeyRing.Link::key).filter(key -> key.keyId().toString().equals(keyId))
-                .findFirst().map(ring::signerOf)
+        return ring.links().stream().filter(link -> link.key().keyId().toString().equals(keyId))
+                .findFirst().map(CenterKeyRing.Link::signer)
                 .orElseThrow(() -> new IllegalArgumentException("no center key " + keyId + " in the vault"));
     }
 
