@@ -26,13 +26,18 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code curve}: after a warm-up, closed loops of 1 … 90 migrations in flight find the peak throughput;
  *   open loops at 10 %, 50 % and 90 % of that peak give request→DONE latency at those loads. Writes a
  *   Markdown table and the latency–throughput plot as SVG.</li>
+ *   <li>{@code scale}: a system of {@code hosts} × {@code vms-per-host}, every VM migrating at once: memory idle and
+ *   with all in flight, per host and per migration in flight, and that round's throughput.</li>
+ *   <li>{@code ceiling}: the bare exactly-once pipeline of the protocol's message graph alone ({@link ExactlyOnceCeiling}),
+ *   which {@code curve} also runs.</li>
  *   <li>{@code flat}: one uninterrupted closed loop of {@code migrations} migrations, reported per block:
  *   throughput, the JVM's resident memory and heap after the last collection, disk used by the broker, the
  *   center and each host.</li>
  * </ul>
  *
  * <p>Run: {@code java -cp 'benchmarks/target/classes:benchmarks/target/lib/*' io.vmigrate.benchmarks.LoadBenchmark
- * curve [gm|intl] [out-dir]} or {@code … LoadBenchmark flat [gm|intl] [migrations] [block] [out-dir]}.
+ * curve [gm|intl] [out-dir]}, {@code … flat [gm|intl] [migrations] [block] [out-dir]}, {@code … scale [gm|intl] hosts
+ * vms-per-host [out-dir]} or {@code … ceiling [gm|intl] [out-dir]}.
  */
 public final class LoadBenchmark {
 
@@ -46,6 +51,8 @@ public final class LoadBenchmark {
     private static final int[] CEILING_CONCURRENCY = {1, 10, 30, 90};
     private static final int CEILING_VMS = 90;
     private static final Duration CEILING_WARM_UP = Duration.ofSeconds(20);
+    private static final Duration SCALE_WINDOW = Duration.ofSeconds(60);
+    private static final Duration SCALE_DRAIN = Duration.ofMinutes(45);
 
     private LoadBenchmark() {}
 
@@ -55,7 +62,14 @@ public final class LoadBenchmark {
         Path dataDir = Files.createTempDirectory("vmigrate-load");
         String report;
         Path out;
-        try (EmbeddedSystem system = EndToEndBenchmark.systemBuilder(suite, dataDir).build().start();
+        EmbeddedSystem.Builder builder = EndToEndBenchmark.systemBuilder(suite, dataDir);
+        if (mode.equals("scale")) {
+            // Every VM in flight at once: each waits behind all the others, so the deadline must cover the whole round.
+            builder.hosts(Integer.parseInt(args[2])).vmsPerHost(Integer.parseInt(args[3])).defaultDeadline(Duration.ofMinutes(50))
+                    .readyTimeout(Duration.ofMinutes(30));
+        }
+        long startNanos = System.nanoTime();
+        try (EmbeddedSystem system = builder.build().start();
                 LoadGenerator load = new LoadGenerator(system)) {
             if (mode.equals("curve")) {
                 out = Path.of(args.length > 2 ? args[2] : "benchmarks/target");
@@ -68,11 +82,14 @@ public final class LoadBenchmark {
                 // Each block's row is appended as it is measured, so a run stopped early still tells what it saw.
                 Path progress = out.resolve("load-flat-" + suite.name().toLowerCase() + ".progress.md");
                 report = flat(system, load, suite, migrations, block, dataDir, progress);
+            } else if (mode.equals("scale")) {
+                out = Path.of(args.length > 4 ? args[4] : "benchmarks/target");
+                report = scale(system, load, suite, (System.nanoTime() - startNanos) / 1e9);
             } else if (mode.equals("ceiling")) {
                 out = Path.of(args.length > 2 ? args[2] : "benchmarks/target");
                 report = ceilingTable(ceiling(system, dataDir));
             } else {
-                throw new IllegalArgumentException("mode is curve, flat or ceiling, not " + mode);
+                throw new IllegalArgumentException("mode is curve, flat, scale or ceiling, not " + mode);
             }
         } finally {
             AtomicFiles.deleteTree(dataDir);
@@ -149,7 +166,7 @@ public final class LoadBenchmark {
         String name = suite.name().toLowerCase();
         Path svg = out.resolve("latency-throughput-" + name + ".svg");
         Files.createDirectories(out);
-        Files.writeString(svg, plot(name, closed, open, floor));
+        Files.writeString(svg, plot(name, closed, open, ceiling.get(0).p50Millis(), floor));
 
         StringBuilder md = new StringBuilder();
         md.append(String.format("### Latency and throughput under sustained load, suite %s%n%n", name));
@@ -190,7 +207,8 @@ public final class LoadBenchmark {
         return md.toString();
     }
 
-    private static String plot(String suite, List<LoadGenerator.Window> closed, List<LoadGenerator.Window> open, double floor) {
+    private static String plot(String suite, List<LoadGenerator.Window> closed, List<LoadGenerator.Window> open,
+            double ceilingP50, double floor) {
         SvgPlot plot = new SvgPlot("vmigrate " + suite + ": request→DONE latency against throughput (one JVM, 2 cores)",
                 "migrations/s (DONE)", "latency, ms (log)");
         plot.add(new SvgPlot.Series("open loop p50", "#1f77b4", true, points(open, false)));
@@ -200,6 +218,9 @@ public final class LoadBenchmark {
         double xMax = closed.stream().mapToDouble(LoadGenerator.Window::throughput).max().orElse(1);
         plot.add(new SvgPlot.Series(String.format("2 x hop floor (%.0f ms)", 2 * floor), "#2ca02c", true,
                 List.of(new double[] {0, 2 * floor}, new double[] {xMax, 2 * floor})));
+        // The ceiling's throughput is far right of the system's; its latency at one in flight is the line to read.
+        plot.add(new SvgPlot.Series(String.format("bare exactly-once ceiling, p50 at 1 in flight (%.0f ms)", ceilingP50), "#7f7f7f",
+                true, List.of(new double[] {0, ceilingP50}, new double[] {xMax, ceilingP50})));
         return plot.render();
     }
 
@@ -233,6 +254,50 @@ public final class LoadBenchmark {
                 rates.get(rates.size() - 1) / rates.get(0), load.totalCompleted(), (System.nanoTime() - startedAt) / 6e10,
                 load.totalFailed()));
         return md.toString();
+    }
+
+    /**
+     * Every VM of a system of many hosts migrating at once: memory idle and with all of them in flight (heap after
+     * a forced collection, so what is retained), throughput and latency of that round, and the resulting memory
+     * per host (an upper bound: the broker and the center are counted in) and per migration in flight.
+     */
+    static String scale(EmbeddedSystem system, LoadGenerator load, Suite suite, double startSeconds) {
+        int hosts = system.hostIds().size();
+        int vms = load.vms();
+        long idleHeap = heapAfterForcedGc();
+        long idleRss = rssBytes();
+        int idleThreads = Thread.activeCount();
+        LoadGenerator.Window round = load.closedLoop(vms, SCALE_WINDOW);
+        int inFlight = load.inFlightCount();
+        long busyHeap = heapAfterForcedGc();
+        long busyRss = rssBytes();
+        load.drain(SCALE_DRAIN);
+        long drainedHeap = heapAfterForcedGc();
+        StringBuilder md = new StringBuilder();
+        md.append(String.format("### Scale: %d hosts, %d VMs, all in flight at once, suite %s%n%n", hosts, vms,
+                suite.name().toLowerCase()));
+        md.append("| measure | value |\n| --- | ---: |\n");
+        md.append(String.format("| start (broker, center, %d hosts enrolled, %d VMs registered) | %.0f s |%n", hosts, vms, startSeconds));
+        md.append(String.format("| threads (idle) | %d |%n", idleThreads));
+        md.append(String.format("| heap after GC, idle / %d in flight / drained | %s / %s / %s |%n", inFlight, mib(idleHeap),
+                mib(busyHeap), mib(drainedHeap)));
+        md.append(String.format("| JVM RSS, idle / in flight | %s / %s |%n", mib(idleRss), mib(busyRss)));
+        md.append(String.format("| heap per host (idle heap ÷ hosts, broker and center included) | %s |%n", kib(idleHeap / hosts)));
+        // The round also leaves history behind (remembered commands, replies, facts): the drained heap tells it apart.
+        md.append(String.format("| heap per migration in flight: (in flight − idle) ÷ in flight; (in flight − drained) ÷ in flight | %s; %s |%n",
+                kib(inFlight == 0 ? 0 : (busyHeap - idleHeap) / inFlight), kib(inFlight == 0 ? 0 : (busyHeap - drainedHeap) / inFlight)));
+        md.append(String.format("| round of %.0f s: DONE, throughput, p50, p99 | %d, %.1f /s, %.0f ms, %.0f ms |%n",
+                round.seconds(), round.completed(), round.throughput(), round.p50Millis(), round.p99Millis()));
+        return md.toString();
+    }
+
+    private static long heapAfterForcedGc() {
+        System.gc(); // a measurement, not a tuning: what the system retains at this instant
+        return heapAfterGcBytes();
+    }
+
+    private static String kib(long bytes) {
+        return String.format("%.1f KiB", bytes / 1024.0);
     }
 
     private static long rssBytes() {

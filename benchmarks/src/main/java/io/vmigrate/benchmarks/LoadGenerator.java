@@ -90,6 +90,11 @@ final class LoadGenerator implements AutoCloseable {
         return idleVms.size() + inFlight.size();
     }
 
+    /** Migrations requested and not yet seen to end. */
+    int inFlightCount() {
+        return inFlight.size();
+    }
+
     /** Migrations that ended otherwise (ABORTED, REJECTED) since this generator started. */
     long totalFailed() {
         return totalFailed;

@@ -431,8 +431,8 @@ public final class EmbeddedSystem implements AutoCloseable {
         }
 
         public Builder hosts(int count) {
-            if (count < 1 || count > 64) {
-                throw new IllegalArgumentException("hosts must be 1..64: " + count);
+            if (count < 1 || count > 1000) {
+                throw new IllegalArgumentException("hosts must be 1..1000: " + count);
             }
             this.hosts = count;
             return this;

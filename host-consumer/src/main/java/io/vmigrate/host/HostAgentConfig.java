@@ -103,8 +103,8 @@ public final class HostAgentConfig extends AbstractConfig {
                     "How long after its envelope expires a handled command is still remembered by message id (to "
                             + "republish its reply on redelivery, or refuse it as a replay). Afterwards the secure zone "
                             + "refuses it as expired before anything else, so it must cover the zone's clock skew "
-                            + "allowance (vmigrate.secure.zone.clock.skew.ms) plus any step back of the clock. The default "
-                            + "is the zone's own replay retention: its default skew (30 s) plus one day. At least one hour.");
+                            + "allowance (vmigrate.secure.zone.clock.skew.ms); a clock stepped back is covered by the zone's "
+                            + "reply watermark. At least (and by default) one hour, the largest skew a zone accepts.");
 
     public HostAgentConfig(Map<?, ?> originals) {
         super(DEFINITION, originals, false);

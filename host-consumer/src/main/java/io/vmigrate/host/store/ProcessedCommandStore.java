@@ -51,10 +51,11 @@ import org.slf4j.LoggerFactory;
 public final class ProcessedCommandStore implements AutoCloseable {
 
     /**
-     * The secure zone's own replay retention with its default skew ({@code vmigrate.secure.zone.clock.skew.ms}
-     * 30 s, plus its one-day margin for a clock stepped back): the agent remembers a command as long as the zone does.
+     * The largest clock skew a secure zone may allow ({@code vmigrate.secure.zone.clock.skew.ms} is at most one hour):
+     * the agent remembers a command at least as long as any zone would still admit it. After that the zone refuses it
+     * as expired (its reply watermark covers a clock stepped back), so remembering it longer would only hold memory.
      */
-    public static final Duration DEFAULT_RETENTION = Duration.ofDays(1).plusSeconds(30);
+    public static final Duration DEFAULT_RETENTION = Duration.ofHours(1);
     /** Below this size the log is never compacted: rewriting a small file gains nothing. */
     public static final long DEFAULT_COMPACTION_FLOOR_BYTES = 1 << 20;
     /** Compacted once the file is larger than this many times its live entries. */
