@@ -1,6 +1,7 @@
 package io.vmigrate.benchmarks;
 
 import io.vmigrate.center.CenterConfig;
+import io.vmigrate.cli.operator.TopicSnapshot;
 import io.vmigrate.embedded.EmbeddedSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -92,19 +92,16 @@ final class ExactlyOnceCeiling implements AutoCloseable {
     ExactlyOnceCeiling(EmbeddedSystem system, Path stateDir, Map<String, String> centerOverrides) throws Exception {
         this.system = system;
         this.hosts = system.hostIds();
-        int partitions;
         String requestTopic = system.topics().migrationRequests().name();
         try (Admin admin = Admin.create(system.clientProperties())) {
             // As many partitions as the system's own topics.
-            partitions = admin.describeTopics(List.of(requestTopic)).allTopicNames().get(60, TimeUnit.SECONDS)
+            int partitions = admin.describeTopics(List.of(requestTopic)).allTopicNames().get(60, TimeUnit.SECONDS)
                     .get(requestTopic).partitions().size();
-        }
-        List<NewTopic> topics = new ArrayList<>();
-        for (String name : List.of(REQUESTS, EVENTS, AUDIT_TOPIC, INVENTORY)) {
-            topics.add(new NewTopic(name, partitions, (short) 1));
-        }
-        hosts.forEach(host -> topics.add(new NewTopic(commands(host), partitions, (short) 1)));
-        try (Admin admin = Admin.create(system.clientProperties())) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String name : List.of(REQUESTS, EVENTS, AUDIT_TOPIC, INVENTORY)) {
+                topics.add(new NewTopic(name, partitions, (short) 1));
+            }
+            hosts.forEach(host -> topics.add(new NewTopic(commands(host), partitions, (short) 1)));
             admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
         }
         this.center = new KafkaStreams(topology(), streamsProperties(stateDir, centerOverrides));
@@ -115,19 +112,11 @@ final class ExactlyOnceCeiling implements AutoCloseable {
             thread.setDaemon(true);
             agentThreads.add(thread);
         }
-        Map<String, Object> producerProps = new HashMap<>(system.clientProperties());
-        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        this.requests = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
-        Map<String, Object> consumerProps = new HashMap<>(system.clientProperties());
-        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        this.audit = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> auditPartitions = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-            auditPartitions.add(new TopicPartition(AUDIT_TOPIC, p));
-        }
+        this.requests = new KafkaProducer<>(LoadGenerator.ackedProducerProperties(system.clientProperties()),
+                new StringSerializer(), new ByteArraySerializer());
+        this.audit = new KafkaConsumer<>(TopicSnapshot.consumerProperties(system.clientProperties()),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> auditPartitions = TopicSnapshot.partitionsOf(audit, AUDIT_TOPIC);
         audit.assign(auditPartitions);
         audit.seekToEnd(auditPartitions);
         auditPartitions.forEach(audit::position);
@@ -170,7 +159,7 @@ final class ExactlyOnceCeiling implements AutoCloseable {
         Topology topology = new Topology();
         topology.addSource("ceiling-requests-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 REQUESTS, EVENTS);
-        topology.addProcessor("ceiling-workflow", () -> new Workflow(hosts), "ceiling-requests-source");
+        topology.addProcessor("ceiling-workflow", Workflow::new, "ceiling-requests-source");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
                 Serdes.ByteArray()), "ceiling-workflow");
         topology.addSink("ceiling-commands-sink", (key, value, context) -> commands(hosts.get(((byte[]) value)[1])),
@@ -187,13 +176,8 @@ final class ExactlyOnceCeiling implements AutoCloseable {
      * index; the rest padding to the real state's size.
      */
     private static final class Workflow implements Processor<String, byte[], String, byte[]> {
-        private final List<String> hosts;
         private ProcessorContext<String, byte[]> context;
         private KeyValueStore<String, byte[]> store;
-
-        Workflow(List<String> hosts) {
-            this.hosts = hosts;
-        }
 
         @Override
         public void init(ProcessorContext<String, byte[]> context) {
@@ -270,17 +254,11 @@ final class ExactlyOnceCeiling implements AutoCloseable {
 
         BareHost(String host) {
             this.host = host;
-            Map<String, Object> consumerProps = new HashMap<>(system.clientProperties());
+            Map<String, Object> consumerProps = new HashMap<>(TopicSnapshot.consumerProperties(system.clientProperties()));
             consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "ceiling-agent-" + host);
-            consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
-            Map<String, Object> producerProps = new HashMap<>(system.clientProperties());
-            producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-            producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-            this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+            this.producer = new KafkaProducer<>(LoadGenerator.ackedProducerProperties(system.clientProperties()),
+                    new StringSerializer(), new ByteArraySerializer());
         }
 
         @Override

@@ -67,11 +67,7 @@ final class LoadGenerator implements AutoCloseable {
         this.system = system;
         this.operator = system.operator();
         this.requests = system.topics().migrationRequests();
-        Map<String, Object> producerProps = new HashMap<>(system.clientProperties());
-        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        this.producer = new KafkaProducer<>(producerProps, requests.keySerde().serializer(), requests.valueSerde().serializer());
+        this.producer = new KafkaProducer<>(ackedProducerProperties(system.clientProperties()), requests.keySerde().serializer(), requests.valueSerde().serializer());
         Topic<String, AuditRecord> auditTopic = system.topics().migrationAudit();
         this.audit = new KafkaConsumer<>(TopicSnapshot.consumerProperties(system.clientProperties()),
                 auditTopic.keySerde().deserializer(), auditTopic.valueSerde().deserializer());
@@ -88,6 +84,15 @@ final class LoadGenerator implements AutoCloseable {
     /** VMs that can be migrated (each has at most one migration in flight). */
     int vms() {
         return idleVms.size() + inFlight.size();
+    }
+
+    /** A producer as the system's own parties run one: each record acknowledged by every replica, idempotent, unbatched. */
+    static Map<String, Object> ackedProducerProperties(Map<String, Object> client) {
+        Map<String, Object> props = new HashMap<>(client);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        return props;
     }
 
     /** Migrations requested and not yet seen to end. */

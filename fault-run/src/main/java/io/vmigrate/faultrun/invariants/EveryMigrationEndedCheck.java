@@ -79,8 +79,8 @@ public final class EveryMigrationEndedCheck {
         Instant waitedUntil = migration.deadline().isAfter(commit.recordedAt()) ? migration.deadline() : commit.recordedAt();
         for (InjectedFault fault : byStart) {
             boolean strikesIt = fault.host().map(host -> host.equals(migration.source())).orElse(true);
-            if (strikesIt && !fault.injectedAt().isAfter(waitedUntil.plus(grace))
-                    && fault.restoredAt().isAfter(commit.recordedAt()) && fault.restoredAt().isAfter(waitedUntil)) {
+            // waitedUntil is never before the commit, so a fault restored after it was in force after the commit.
+            if (strikesIt && !fault.injectedAt().isAfter(waitedUntil.plus(grace)) && fault.restoredAt().isAfter(waitedUntil)) {
                 waitedUntil = fault.restoredAt();
             }
         }
